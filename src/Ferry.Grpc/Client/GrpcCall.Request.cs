@@ -1,0 +1,150 @@
+using Ferry.Grpc.Compression;
+using Ferry.Grpc.Protocol;
+
+namespace Ferry.Grpc.Client;
+
+/// <summary>
+/// Writing the request body. A single request message is framed before the call starts (so a too-large message
+/// fails without touching the network); a request stream hands each write to the HTTP/2 request body.
+/// </summary>
+internal sealed partial class GrpcCall<TRequest, TResponse> : IClientStreamWriter<TRequest>
+{
+    private readonly TaskCompletionSource<Stream> _requestStream = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _requestDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly PooledBufferWriter _writeBuffer = new();
+    private readonly PooledBufferWriter _writeScratch = new();
+    private readonly ICompressionProvider? _requestCompression;
+    private int _writePending;
+    private bool _writesCompleted;
+
+    public WriteOptions? WriteOptions { get; set; }
+
+    private bool TryStageRequest(TRequest request)
+    {
+        try
+        {
+            MessageFraming.WriteMessage(_writeBuffer, request, _method.RequestMarshaller, _requestCompression, _channel.Options.MaxSendMessageSize, _writeScratch);
+            return true;
+        }
+        catch (RpcException ex)
+        {
+            Finish(ex.Status, Metadata.Empty);
+            return false;
+        }
+    }
+
+    /// <summary>Called by the HTTP layer once the request headers are sent and the body may be written.</summary>
+    internal async Task WriteBodyAsync(Stream stream, bool singleMessage, CancellationToken cancellationToken)
+    {
+        if (singleMessage)
+        {
+            try
+            {
+                await stream.WriteAsync(_writeBuffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                _writeBuffer.Dispose();
+                _writeScratch.Dispose();
+            }
+
+            return;
+        }
+
+        _requestStream.TrySetResult(stream);
+        await _requestDone.Task.ConfigureAwait(false);
+    }
+
+    public async Task WriteAsync(TRequest message, CancellationToken cancellationToken = default)
+    {
+        if (_writesCompleted)
+        {
+            throw new InvalidOperationException("Can't write the message because the request stream is complete.");
+        }
+
+        if (Interlocked.Exchange(ref _writePending, 1) == 1)
+        {
+            throw new InvalidOperationException("Can't write the message because the previous write is in progress.");
+        }
+
+        try
+        {
+            ThrowIfFinished();
+            var stream = await _requestStream.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            _writeBuffer.Reset();
+            try
+            {
+                var compression = WriteOptions?.NoCompress == true ? null : _requestCompression;
+                MessageFraming.WriteMessage(_writeBuffer, message, _method.RequestMarshaller, compression, _channel.Options.MaxSendMessageSize, _writeScratch);
+            }
+            catch (RpcException ex)
+            {
+                FailLocally(ex.Status);
+                throw StatusException();
+            }
+
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _cts.Token);
+            await stream.WriteAsync(_writeBuffer.WrittenMemory, linked.Token).ConfigureAwait(false);
+            await stream.FlushAsync(linked.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not RpcException and not InvalidOperationException)
+        {
+            if (cancellationToken.IsCancellationRequested && !IsFinished)
+            {
+                Abort(CancelledByUser);
+            }
+
+            Finish(StatusFromException(ex), Metadata.Empty);
+            throw StatusException();
+        }
+        finally
+        {
+            Volatile.Write(ref _writePending, 0);
+        }
+    }
+
+    public Task CompleteAsync()
+    {
+        if (Volatile.Read(ref _writePending) == 1)
+        {
+            throw new InvalidOperationException("Can't complete the request stream while a write is in progress.");
+        }
+
+        _writesCompleted = true;
+        _requestDone.TrySetResult();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Writes after the call ended fail with the call's status (or, after an OK status, as an invalid operation).
+    /// </summary>
+    private void ThrowIfFinished()
+    {
+        if (_status is { } status)
+        {
+            if (status.StatusCode == StatusCode.OK)
+            {
+                throw new InvalidOperationException("Can't write the message because the call is complete.");
+            }
+
+            throw StatusException();
+        }
+    }
+
+    /// <summary>
+    /// When the call ends the request body ends too: cleanly after an OK status, as a reset otherwise.
+    /// </summary>
+    private void CompleteRequestOnFinish(Status status)
+    {
+        if (status.StatusCode == StatusCode.OK)
+        {
+            _requestDone.TrySetResult();
+        }
+        else
+        {
+            _requestDone.TrySetException(new RpcException(status));
+        }
+
+        _requestStream.TrySetException(new RpcException(status));
+    }
+}

@@ -1,0 +1,54 @@
+using System.IO.Pipelines;
+using Ferry.Grpc.Compression;
+
+namespace Ferry.Grpc.Protocol;
+
+/// <summary>Reads framed messages from a pipe, one at a time, with the call's limits and encoding.</summary>
+internal static class PipeMessageReader
+{
+    /// <returns>The message, or <c>HasMessage == false</c> when the stream ended cleanly between messages.</returns>
+    public static async ValueTask<(bool HasMessage, T Message)> ReadAsync<T>(
+        PipeReader reader,
+        Marshaller<T> marshaller,
+        int maxMessageSize,
+        ICompressionProvider? encoding,
+        PooledBufferWriter scratch,
+        CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            var consumed = buffer.Start;
+            try
+            {
+                if (MessageFraming.TryReadMessage(ref buffer, maxMessageSize, out var compressed, out var payload))
+                {
+                    var message = MessageFraming.Deserialize(payload, compressed, encoding, marshaller, maxMessageSize, scratch);
+                    consumed = buffer.Start;
+                    return (true, message);
+                }
+
+                if (result.IsCompleted)
+                {
+                    consumed = buffer.End;
+                    if (buffer.Length > 0)
+                    {
+                        throw new RpcException(new Status(StatusCode.Internal, $"Incomplete message: the stream ended {buffer.Length} bytes into a message (truncated body or malformed length prefix)."));
+                    }
+
+                    return (false, default!);
+                }
+
+                if (result.IsCanceled)
+                {
+                    throw new OperationCanceledException("The read was cancelled.");
+                }
+            }
+            finally
+            {
+                reader.AdvanceTo(consumed, buffer.End);
+            }
+        }
+    }
+}
