@@ -137,8 +137,19 @@ internal sealed class HttpContextServerCallContext : ServerCallContext, IDisposa
         _deadlineTask = EndCallAsync(new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded"));
     }
 
-    public async ValueTask<(bool HasMessage, T Message)> ReadMessageAsync<T>(Marshaller<T> marshaller, CancellationToken cancellationToken) =>
-        await PipeMessageReader.ReadAsync(_http.Request.BodyReader, marshaller, _settings.Options.MaxReceiveMessageSize, _requestEncoding, _readScratch, cancellationToken).ConfigureAwait(false);
+    /// <summary>Whether the last request message read arrived compressed (the interop tests check this).</summary>
+    public bool LastMessageCompressed { get; private set; }
+
+    public async ValueTask<(bool HasMessage, T Message)> ReadMessageAsync<T>(Marshaller<T> marshaller, CancellationToken cancellationToken)
+    {
+        var (hasMessage, message, compressed) = await PipeMessageReader.ReadAsync(_http.Request.BodyReader, marshaller, _settings.Options.MaxReceiveMessageSize, _requestEncoding, _readScratch, cancellationToken).ConfigureAwait(false);
+        if (hasMessage)
+        {
+            LastMessageCompressed = compressed;
+        }
+
+        return (hasMessage, message);
+    }
 
     public override async Task WriteResponseHeadersAsync(Metadata responseHeaders)
     {

@@ -65,7 +65,7 @@ internal sealed partial class GrpcCall<TRequest, TResponse> : IAsyncStreamReader
 
             try
             {
-                var (hasMessage, message) = await PipeMessageReader.ReadAsync(reader, _method.ResponseMarshaller, _channel.Options.MaxReceiveMessageSize, _responseEncoding, _readScratch, _cts.Token).ConfigureAwait(false);
+                var (hasMessage, message, _) = await PipeMessageReader.ReadAsync(reader, _method.ResponseMarshaller, _channel.Options.MaxReceiveMessageSize, _responseEncoding, _readScratch, _cts.Token).ConfigureAwait(false);
                 if (hasMessage)
                 {
                     return (true, message);

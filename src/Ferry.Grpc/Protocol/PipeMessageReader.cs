@@ -6,8 +6,8 @@ namespace Ferry.Grpc.Protocol;
 /// <summary>Reads framed messages from a pipe, one at a time, with the call's limits and encoding.</summary>
 internal static class PipeMessageReader
 {
-    /// <returns>The message, or <c>HasMessage == false</c> when the stream ended cleanly between messages.</returns>
-    public static async ValueTask<(bool HasMessage, T Message)> ReadAsync<T>(
+    /// <returns>The message and whether it arrived compressed, or <c>HasMessage == false</c> when the stream ended cleanly between messages.</returns>
+    public static async ValueTask<(bool HasMessage, T Message, bool Compressed)> ReadAsync<T>(
         PipeReader reader,
         Marshaller<T> marshaller,
         int maxMessageSize,
@@ -26,7 +26,7 @@ internal static class PipeMessageReader
                 {
                     var message = MessageFraming.Deserialize(payload, compressed, encoding, marshaller, maxMessageSize, scratch);
                     consumed = buffer.Start;
-                    return (true, message);
+                    return (true, message, compressed);
                 }
 
                 if (result.IsCompleted)
@@ -37,7 +37,7 @@ internal static class PipeMessageReader
                         throw new RpcException(new Status(StatusCode.Internal, $"Incomplete message: the stream ended {buffer.Length} bytes into a message (truncated body or malformed length prefix)."));
                     }
 
-                    return (false, default!);
+                    return (false, default!, false);
                 }
 
                 if (result.IsCanceled)
