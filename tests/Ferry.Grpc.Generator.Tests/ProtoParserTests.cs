@@ -99,6 +99,16 @@ public sealed class ProtoParserTests
     }
 
     [Fact]
+    public void Windows_line_endings_read_the_same()
+    {
+        var file = ParseOk("// The service.\r\n/* More\r\n * text. */\r\nservice Svc {\r\n  rpc A (R) returns (R);\r\n}\r\n");
+
+        var service = Assert.Single(file.Services);
+        Assert.Equal("The service.\nMore\ntext.", service.Comment);
+        Assert.Equal((4, 9), (service.Rpcs[0].Request.Span.Line, service.Rpcs[0].Request.Span.Column));
+    }
+
+    [Fact]
     public void Comment_text_that_looks_like_declarations_is_ignored()
     {
         var file = ParseOk("""

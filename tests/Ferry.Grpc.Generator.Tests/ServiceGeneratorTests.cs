@@ -179,6 +179,16 @@ public sealed class ServiceGeneratorTests
     }
 
     [Fact]
+    public void An_import_only_Protobuf_item_gets_no_stubs()
+    {
+        // ProtoCompile="false" items are only on protoc's import path; their classes live in another assembly.
+        var run = GeneratorHarness.Run(new ProtoInput("lib.proto", "package p; message Msg {} service Lib { rpc Call (Msg) returns (Msg); }", ProtoCompile: "false"));
+
+        Assert.Empty(run.Diagnostics);
+        Assert.Empty(run.Sources);
+    }
+
+    [Fact]
     public void Additional_files_not_marked_as_protos_are_ignored()
     {
         var run = GeneratorHarness.Run(new ProtoInput("other.proto", "service Svc { rpc Call (Msg) returns (Msg); }", FerryProto: false));

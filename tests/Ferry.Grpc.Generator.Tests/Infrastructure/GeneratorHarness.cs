@@ -57,6 +57,7 @@ internal static class GeneratorHarness
             [prefix + "FerryProto"] = proto.FerryProto ? "true" : "",
             [prefix + "ProtoRoot"] = proto.ProtoRoot ?? "",
             [prefix + "FerryServices"] = proto.FerryServices ?? "",
+            [prefix + "ProtoCompile"] = proto.ProtoCompile ?? "True",
         };
     }
 
