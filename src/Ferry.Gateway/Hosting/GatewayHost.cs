@@ -1,0 +1,219 @@
+using System.Net;
+using Ferry.Gateway.Config;
+using Ferry.Gateway.Diagnostics;
+using Ferry.Gateway.Forwarding;
+using Ferry.Gateway.Health;
+using Ferry.Gateway.Metrics;
+using Ferry.Gateway.Runtime;
+using Ferry.Gateway.Upstream;
+using Ferry.Grpc.AspNetCore;
+using Ferry.Grpc.AspNetCore.Hosting;
+using Ferry.Grpc.Security;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Ferry.Gateway.Hosting;
+
+/// <summary>
+/// A running gateway: Kestrel listeners from the config, the forwarding pipeline, the gateway's own health
+/// service and /metrics. <see cref="Apply"/> swaps in a new config without dropping calls in flight.
+/// </summary>
+public sealed class GatewayHost : IAsyncDisposable
+{
+    private const string AdminListener = "ferry.admin";
+    private readonly WebApplication _app;
+    private readonly GatewayRuntime _runtime;
+    private readonly GatewayMetrics _metrics;
+    private readonly Dictionary<string, ListenOptions> _listenOptions;
+
+    private GatewayHost(WebApplication app, Dictionary<string, ListenOptions> listenOptions)
+    {
+        _app = app;
+        _listenOptions = listenOptions;
+        _runtime = app.Services.GetRequiredService<GatewayRuntime>();
+        _metrics = app.Services.GetRequiredService<GatewayMetrics>();
+    }
+
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>The config the gateway runs now.</summary>
+    public GatewayConfig Config => _runtime.Current.Config;
+
+    /// <summary>
+    /// Starts the gateway. Listener addresses are fixed for the life of the host; everything else can change
+    /// through <see cref="Apply"/>.
+    /// </summary>
+    public static async Task<GatewayHost> StartAsync(GatewayConfig config, GatewayHostOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new GatewayHostOptions();
+        options.Validate();
+        var errors = GatewayConfigValidator.Validate(config);
+        if (errors.Count > 0)
+        {
+            throw new GatewayConfigException(errors);
+        }
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        if (options.ConfigureLogging is { } configureLogging)
+        {
+            configureLogging(builder.Logging);
+        }
+        else
+        {
+            builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        }
+
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
+        builder.Services.AddSingleton(options.TimeProvider);
+        builder.Services.AddSingleton(new GatewayRuntime(config, options.Connector ?? TcpUpstreamConnector.Instance, options.TimeProvider, options.Random));
+        builder.Services.AddSingleton<GrpcForwarder>();
+        builder.Services.AddSingleton<GatewayMetrics>();
+        builder.Services.AddSingleton<GatewayRequestHandler>();
+        builder.Services.AddFerryGrpc();
+        builder.Services.AddFerryMetrics();
+        var listenOptions = new Dictionary<string, ListenOptions>(StringComparer.Ordinal);
+        builder.WebHost.ConfigureKestrel(kestrel => ConfigureKestrel(kestrel, config, options, listenOptions));
+
+        var app = builder.Build();
+        var host = new GatewayHost(app, listenOptions);
+        host._metrics.Observe(() => host._runtime.Current);
+        host.ConfigurePipeline();
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        return host;
+    }
+
+    /// <summary>The address a listener is bound to (its real port when the config said port 0).</summary>
+    public IPEndPoint GetListenerEndPoint(string listenerName) => _listenOptions[listenerName].IPEndPoint!;
+
+    public IPEndPoint? AdminEndPoint => _listenOptions.TryGetValue(AdminListener, out var admin) ? admin.IPEndPoint : null;
+
+    /// <summary>
+    /// Applies a new, valid config: routes, clusters and limits change at once for new calls; calls in flight
+    /// finish on what they started with. Listener addresses cannot change without a restart.
+    /// </summary>
+    public void Apply(GatewayConfig config)
+    {
+        var errors = GatewayConfigValidator.Validate(config);
+        var current = _runtime.Current.Config;
+        var added = config.Listeners.Select(l => l.Name + "=" + l.Address).Except(current.Listeners.Select(l => l.Name + "=" + l.Address)).ToList();
+        if (errors.Count > 0 || added.Count > 0)
+        {
+            _metrics.Reloaded(succeeded: false);
+            throw errors.Count > 0
+                ? new GatewayConfigException(errors)
+                : new InvalidOperationException($"Listener addresses cannot change while running (changed: {string.Join(", ", added)}); restart the gateway to apply them.");
+        }
+
+        _runtime.Apply(config);
+        _metrics.Reloaded(succeeded: true);
+    }
+
+    /// <summary>Counts a reload that was refused before it reached <see cref="Apply"/> (e.g. a YAML error).</summary>
+    public void RecordFailedReload() => _metrics.Reloaded(succeeded: false);
+
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
+
+    /// <summary>Stops accepting, sends GOAWAY, lets calls in flight finish (up to the shutdown timeout), then stops.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+        _runtime.Dispose();
+    }
+
+    private static void ConfigureKestrel(KestrelServerOptions kestrel, GatewayConfig config, GatewayHostOptions options, Dictionary<string, ListenOptions> listenOptions)
+    {
+        kestrel.AddServerHeader = false;
+        kestrel.Limits.MaxRequestBodySize = null;
+        kestrel.Limits.MinRequestBodyDataRate = null;
+        kestrel.Limits.MinResponseDataRate = null;
+        kestrel.Limits.Http2.MaxStreamsPerConnection = config.Listeners.Max(l => l.Limits.MaxStreamsPerConnection);
+        kestrel.Limits.Http2.InitialConnectionWindowSize = options.Http2ConnectionWindow;
+        kestrel.Limits.Http2.InitialStreamWindowSize = options.Http2StreamWindow;
+        foreach (var listener in config.Listeners)
+        {
+            var limit = listener.Limits.MaxConnections;
+            kestrel.Listen(IPEndPoint.Parse(listener.Address), listen =>
+            {
+                listen.UseGrpc(LoadTls(listener.Tls));
+                var middleware = new ListenerConnectionMiddleware(listener.Name, () => limit);
+                listen.Use(next => connection => middleware.InvokeAsync(connection, next));
+                listenOptions[listener.Name] = listen;
+            });
+        }
+
+        if (config.Admin?.Address is { } adminAddress)
+        {
+            kestrel.Listen(IPEndPoint.Parse(adminAddress), listen =>
+            {
+                listen.Protocols = HttpProtocols.Http1AndHttp2;
+                var middleware = new ListenerConnectionMiddleware(AdminListener, () => null);
+                listen.Use(next => connection => middleware.InvokeAsync(connection, next));
+                listenOptions[AdminListener] = listen;
+            });
+        }
+    }
+
+    private static ServerTlsOptions? LoadTls(ListenerTlsConfig? tls) => tls is null
+        ? null
+        : new ServerTlsOptions
+        {
+            Certificate = PemCertificates.LoadCertificateWithKey(tls.Cert, tls.Key),
+            ClientCertificateAuthorities = tls.ClientCa is null ? null : PemCertificates.LoadCertificates(tls.ClientCa),
+        };
+
+    private void ConfigurePipeline()
+    {
+        var handler = _app.Services.GetRequiredService<GatewayRequestHandler>();
+        var exporter = _app.Services.GetRequiredService<PrometheusExporter>();
+        _app.MapWhen(IsOwnHealthCall, branch =>
+        {
+            branch.UseRouting();
+            branch.UseEndpoints(endpoints => endpoints.MapGrpcService<GatewayHealthService>());
+        });
+        _app.Run(async context =>
+        {
+            var listener = ListenerConnectionMiddleware.GetListener(context);
+            var admin = _runtime.Current.Config.Admin;
+            var metricsPath = admin?.MetricsPath ?? "/metrics";
+            var isAdmin = listener == AdminListener;
+            if ((isAdmin || admin?.Address is null) && HttpMethods.IsGet(context.Request.Method) && context.Request.Path.Equals(metricsPath, StringComparison.Ordinal))
+            {
+                context.Response.ContentType = PrometheusExporter.ContentType;
+                await exporter.WriteAsync(context.Response.Body, context.RequestAborted).ConfigureAwait(false);
+                return;
+            }
+
+            if (isAdmin)
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return;
+            }
+
+            await handler.HandleAsync(context).ConfigureAwait(false);
+        });
+    }
+
+    /// <summary>
+    /// The gateway answers grpc.health.v1.Health itself, unless a route names that service explicitly (then the
+    /// backend's health is what the client asked for).
+    /// </summary>
+    private bool IsOwnHealthCall(HttpContext context)
+    {
+        var path = context.Request.Path.Value;
+        if (path is null || !path.StartsWith("/grpc.health.v1.Health/", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var listener = ListenerConnectionMiddleware.GetListener(context);
+        return listener == AdminListener ||
+            (listener is not null && _runtime.Current.Listeners.TryGetValue(listener, out var table) && !table.HasSpecificRouteFor(path));
+    }
+}

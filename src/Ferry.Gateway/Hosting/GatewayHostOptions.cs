@@ -1,0 +1,45 @@
+using Ferry.Gateway.Upstream;
+using Microsoft.Extensions.Logging;
+
+namespace Ferry.Gateway.Hosting;
+
+/// <summary>Process-level settings of a gateway host that are not part of the reloadable YAML.</summary>
+public sealed record GatewayHostOptions
+{
+    /// <summary>How backend connections are opened; TCP by default (tunnels substitute their own).</summary>
+    public IUpstreamConnector? Connector { get; init; }
+
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Seeds load balancing; replaceable for deterministic tests.</summary>
+    public Random Random { get; init; } = Random.Shared;
+
+    public Action<ILoggingBuilder>? ConfigureLogging { get; init; }
+
+    /// <summary>HTTP/2 connection receive window offered to clients. Default 4 MiB.</summary>
+    public int Http2ConnectionWindow { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary>HTTP/2 stream receive window offered to clients. Default 1 MiB; bulk uploads need more than 64 KiB.</summary>
+    public int Http2StreamWindow { get; init; } = 1024 * 1024;
+
+    /// <summary>How long stopping waits for calls in flight after GOAWAY went out. Default 10 s.</summary>
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    internal void Validate()
+    {
+        if (Http2StreamWindow is < 65535 or > int.MaxValue / 2)
+        {
+            throw new ArgumentException($"{nameof(GatewayHostOptions)}.{nameof(Http2StreamWindow)} must be between 65535 and 1 GiB.");
+        }
+
+        if (Http2ConnectionWindow < Http2StreamWindow)
+        {
+            throw new ArgumentException($"{nameof(GatewayHostOptions)}.{nameof(Http2ConnectionWindow)} must be at least {nameof(Http2StreamWindow)}.");
+        }
+
+        if (ShutdownTimeout < TimeSpan.Zero)
+        {
+            throw new ArgumentException($"{nameof(GatewayHostOptions)}.{nameof(ShutdownTimeout)} must not be negative.");
+        }
+    }
+}

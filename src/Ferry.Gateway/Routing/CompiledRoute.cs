@@ -1,0 +1,90 @@
+using Ferry.Gateway.Config;
+using Ferry.Gateway.Limits;
+using Ferry.Gateway.Upstream;
+using Microsoft.AspNetCore.Http;
+
+namespace Ferry.Gateway.Routing;
+
+/// <summary>A route ready to match calls: its conditions, target cluster and limiters.</summary>
+internal sealed class CompiledRoute
+{
+    private readonly string? _method;
+    private readonly string? _prefix;
+    private readonly string? _authority;
+    private readonly IReadOnlyList<HeaderMatchConfig> _headers;
+
+    public CompiledRoute(string listenerName, RouteConfig config, ClusterState cluster, RouteLimiter? limiter)
+    {
+        ListenerName = listenerName;
+        Config = config;
+        Cluster = cluster;
+        var match = config.Match;
+        _method = match.Method;
+        _prefix = match.Service is { } service ? "/" + service + "/" : match.Prefix;
+        _authority = match.Authority;
+        _headers = match.Headers;
+        Limiter = limiter;
+    }
+
+    public string ListenerName { get; }
+
+    public string Name => Config.Name;
+
+    public RouteConfig Config { get; }
+
+    public ClusterState Cluster { get; }
+
+    public RouteLimiter? Limiter { get; }
+
+    /// <summary>True when the route names this service or method itself, rather than catching everything.</summary>
+    public bool IsSpecificFor(string path) =>
+        (_method is not null && string.Equals(_method, path, StringComparison.Ordinal)) ||
+        (_prefix is not null && path.StartsWith(_prefix, StringComparison.Ordinal));
+
+    public bool Matches(string path, HttpRequest request)
+    {
+        if (_method is not null && !string.Equals(_method, path, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        if (_prefix is not null && !path.StartsWith(_prefix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        if (_authority is not null && !AuthorityMatches(request.Host.Value))
+        {
+            return false;
+        }
+
+        foreach (var header in _headers)
+        {
+            var values = request.Headers[header.Name];
+            if (values.Count == 0 || (header.Value is not null && !values.Contains(header.Value)))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private bool AuthorityMatches(string? authority)
+    {
+        if (authority is null)
+        {
+            return false;
+        }
+
+        if (string.Equals(authority, _authority, StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        // A route may name the host without the port the client used.
+        var colon = authority.LastIndexOf(':');
+        return colon > 0 && !authority.EndsWith(']') &&
+            authority.AsSpan(0, colon).Equals(_authority, StringComparison.OrdinalIgnoreCase);
+    }
+}

@@ -1,0 +1,38 @@
+using Microsoft.AspNetCore.Http;
+
+namespace Ferry.Gateway.Routing;
+
+/// <summary>One listener's routes, in order; the first match wins.</summary>
+internal sealed class RouteTable(string listenerName, IReadOnlyList<CompiledRoute> routes)
+{
+    public string ListenerName { get; } = listenerName;
+
+    public IReadOnlyList<CompiledRoute> Routes { get; } = routes;
+
+    public CompiledRoute? Match(string path, HttpRequest request)
+    {
+        foreach (var route in Routes)
+        {
+            if (route.Matches(path, request))
+            {
+                return route;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Whether some route names this path explicitly (so the gateway's own services step aside for it).</summary>
+    public bool HasSpecificRouteFor(string path)
+    {
+        foreach (var route in Routes)
+        {
+            if (route.IsSpecificFor(path))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
