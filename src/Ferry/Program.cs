@@ -2,6 +2,7 @@ using System.CommandLine;
 using Ferry.Cli.Commands;
 
 var root = new RootCommand("Ferry: a gRPC edge toolkit (gateway, tunnels, egress) on its own gRPC-over-HTTP/2 core.");
+root.Subcommands.Add(GatewayCommand.Create());
 root.Subcommands.Add(CertsCommand.Create());
 root.Subcommands.Add(InteropServerCommand.Create());
 root.Subcommands.Add(InteropClientCommand.Create());
