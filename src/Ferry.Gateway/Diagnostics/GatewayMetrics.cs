@@ -38,7 +38,7 @@ internal sealed class GatewayMetrics
         _requestBytes = meter.CreateCounter<long>("ferry.gateway.request.bytes", "By", "Request body bytes forwarded to backends, by route.");
         _responseBytes = meter.CreateCounter<long>("ferry.gateway.response.bytes", "By", "Response body bytes forwarded to clients, by route.");
         _reloads = meter.CreateCounter<long>("ferry.gateway.config.reloads", "{reload}", "Configuration reloads, by result (ok, failed).");
-        meter.CreateObservableGauge("ferry.gateway.endpoint.healthy", ObserveHealth, "1", "1 when the endpoint takes new calls, 0 when it fails health checks or is ejected.");
+        meter.CreateObservableGauge("ferry.gateway.endpoint.healthy", ObserveHealth, unit: null, "1 when the endpoint takes new calls, 0 when it fails health checks or is ejected.");
         meter.CreateObservableGauge("ferry.gateway.endpoint.active_streams", ObserveOutstanding, "{stream}", "Calls open to each endpoint.");
     }
 

@@ -69,6 +69,8 @@ public sealed class GatewayHost : IAsyncDisposable
             builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         }
 
+        // Per-request hosting logs would double the access log and cost time on every call.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
         builder.Services.AddSingleton(options.TimeProvider);
         builder.Services.AddSingleton(new GatewayRuntime(config, options.Connector ?? TcpUpstreamConnector.Instance, options.TimeProvider, options.Random));
@@ -77,6 +79,7 @@ public sealed class GatewayHost : IAsyncDisposable
         builder.Services.AddSingleton<GatewayRequestHandler>();
         builder.Services.AddFerryGrpc();
         builder.Services.AddFerryMetrics();
+        builder.Services.AddHostedService<ActiveHealthChecker>();
         var listenOptions = new Dictionary<string, ListenOptions>(StringComparer.Ordinal);
         builder.WebHost.ConfigureKestrel(kestrel => ConfigureKestrel(kestrel, config, options, listenOptions));
 
