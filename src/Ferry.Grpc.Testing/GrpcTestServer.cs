@@ -47,7 +47,12 @@ public sealed class GrpcTestServer : IAsyncDisposable
         builder.ConfigureLogging?.Invoke(web.Logging);
         web.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseGrpc(builder.Tls));
+            kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseGrpc(builder.Tls, builder.KeepAlive));
+            if (builder.KeepAlive is { } keepAlive)
+            {
+                kestrel.ConfigureGrpcKeepAlive(keepAlive);
+            }
+
             builder.ConfigureKestrel?.Invoke(kestrel);
         });
         web.Services.AddFerryGrpc(builder.ConfigureGrpc);

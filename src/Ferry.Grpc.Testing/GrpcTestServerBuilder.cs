@@ -17,6 +17,8 @@ public sealed class GrpcTestServerBuilder
 
     internal ServerTlsOptions? Tls { get; private set; }
 
+    internal ServerKeepAliveOptions? KeepAlive { get; private set; }
+
     internal GrpcChannelOptions? ChannelOptions { get; private set; }
 
     internal Action<GrpcServerOptions>? ConfigureGrpc { get; private set; }
@@ -48,6 +50,13 @@ public sealed class GrpcTestServerBuilder
     public GrpcTestServerBuilder UseTls(ServerTlsOptions tls)
     {
         Tls = tls;
+        return this;
+    }
+
+    /// <summary>Keepalive for the listener: its ping enforcement policy, and Kestrel's server PING time and timeout.</summary>
+    public GrpcTestServerBuilder WithKeepAlive(ServerKeepAliveOptions keepAlive)
+    {
+        KeepAlive = keepAlive;
         return this;
     }
 

@@ -13,20 +13,35 @@ public static class GrpcListenOptionsExtensions
     /// <summary>
     /// Serves gRPC on this endpoint: HTTP/2 only, as h2c with prior knowledge, or over TLS with ALPN h2 when
     /// <paramref name="tls"/> is given. With client CAs, client certificates are required and checked against them
-    /// (and only them), and each rejection is logged with its reason.
+    /// (and only them), and each rejection is logged with its reason. With <paramref name="keepAlive"/>, clients that
+    /// ping more often than it permits are sent GOAWAY <c>ENHANCE_YOUR_CALM</c> "too_many_pings" and disconnected
+    /// (its <see cref="ServerKeepAliveOptions.Time"/> and <see cref="ServerKeepAliveOptions.Timeout"/> are server-wide:
+    /// apply them with <see cref="GrpcKestrelServerOptionsExtensions.ConfigureGrpcKeepAlive"/>).
     /// </summary>
-    public static ListenOptions UseGrpc(this ListenOptions listenOptions, ServerTlsOptions? tls = null)
+    public static ListenOptions UseGrpc(this ListenOptions listenOptions, ServerTlsOptions? tls = null, ServerKeepAliveOptions? keepAlive = null)
     {
         ArgumentNullException.ThrowIfNull(listenOptions);
+        keepAlive?.Validate(nameof(keepAlive));
         listenOptions.Protocols = HttpProtocols.Http2;
-        if (tls is null)
+        if (tls is not null)
         {
-            return listenOptions;
+            UseTls(listenOptions, tls);
         }
 
-        var logger = listenOptions.ApplicationServices.GetService<ILoggerFactory>()?.CreateLogger("Ferry.Grpc.Tls")
-            ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
-        return listenOptions.UseHttps(https =>
+        // After UseHttps: connection middleware runs in the order added, so this one sees the decrypted HTTP/2 bytes.
+        if (keepAlive is not null)
+        {
+            var logger = CreateLogger(listenOptions, KeepAliveLog.Category);
+            listenOptions.Use(next => new KeepAliveConnectionMiddleware(next, keepAlive, logger).OnConnectionAsync);
+        }
+
+        return listenOptions;
+    }
+
+    private static void UseTls(ListenOptions listenOptions, ServerTlsOptions tls)
+    {
+        var logger = CreateLogger(listenOptions, "Ferry.Grpc.Tls");
+        listenOptions.UseHttps(https =>
         {
             https.ServerCertificate = tls.Certificate;
             https.HandshakeTimeout = tls.HandshakeTimeout;
@@ -38,4 +53,8 @@ public static class GrpcListenOptionsExtensions
             }
         });
     }
+
+    private static ILogger CreateLogger(ListenOptions listenOptions, string category) =>
+        listenOptions.ApplicationServices.GetService<ILoggerFactory>()?.CreateLogger(category)
+            ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
 }
