@@ -8,6 +8,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DEBIAN_FRONTEND=noninteract
 
 missing=()
 dpkg -s python3-grpcio >/dev/null 2>&1 || missing+=(python3-grpcio)
+dpkg -s python3-prometheus-client >/dev/null 2>&1 || missing+=(python3-prometheus-client)
 command -v nginx >/dev/null 2>&1 || missing+=(nginx-light)
 command -v h2load >/dev/null 2>&1 || missing+=(nghttp2-client)
 if [ ${#missing[@]} -gt 0 ]; then

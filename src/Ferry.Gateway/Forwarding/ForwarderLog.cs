@@ -8,8 +8,8 @@ internal static partial class ForwarderLog
     [LoggerMessage(100, LogLevel.Warning, "Connecting to {Endpoint} failed: {Reason}")]
     public static partial void ConnectFailed(ILogger logger, string endpoint, string reason);
 
-    [LoggerMessage(101, LogLevel.Information, "Retrying {Path} on another endpoint after {Endpoint} failed (attempt {Attempt}).")]
-    public static partial void Retrying(ILogger logger, string path, string endpoint, int attempt);
+    [LoggerMessage(101, LogLevel.Information, "Retrying {Path} on {Next} after connecting to {Endpoint} failed (attempt {Attempt}).")]
+    public static partial void Retrying(ILogger logger, string path, string endpoint, string next, int attempt);
 
     [LoggerMessage(102, LogLevel.Warning, "Call {Path} to {Endpoint} failed with {StatusCode}.")]
     public static partial void BackendFailed(ILogger logger, string path, string endpoint, StatusCode statusCode, Exception exception);

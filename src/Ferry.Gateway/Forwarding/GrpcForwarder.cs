@@ -48,37 +48,38 @@ internal sealed partial class GrpcForwarder(ILogger<GrpcForwarder> logger, TimeP
 
     private async Task ForwardToClusterAsync(HttpContext context, CompiledRoute route, ClusterState cluster, ForwardingCall call)
     {
-        EndpointState? failed = null;
+        var endpoint = cluster.PickEndpoint();
+        if (endpoint is null)
+        {
+            await RespondWithStatusAsync(context, new Status(StatusCode.Unavailable, cluster.DescribeUnavailable()), call.Outcome).ConfigureAwait(false);
+            return;
+        }
+
         var maxAttempts = Math.Max(1, cluster.Config.Retry.MaxAttempts);
         for (var attempt = 1; ; attempt++)
         {
-            var endpoint = cluster.PickEndpoint(exclude: failed);
-            if (endpoint is null)
-            {
-                await RespondWithStatusAsync(context, new Status(StatusCode.Unavailable, cluster.DescribeUnavailable()), call.Outcome).ConfigureAwait(false);
-                return;
-            }
-
             call.Outcome.Endpoint = endpoint.Address;
             call.Outcome.Attempts = attempt;
-            var result = await ForwardToEndpointAsync(context, route, endpoint, call).ConfigureAwait(false);
+            var (result, connectError) = await ForwardToEndpointAsync(context, route, endpoint, call).ConfigureAwait(false);
             if (result != AttemptResult.RetryableFailure)
             {
                 return;
             }
 
-            failed = endpoint;
-            if (attempt >= maxAttempts || !cluster.TryAcquireRetry())
+            var next = attempt < maxAttempts ? cluster.PickEndpoint(exclude: endpoint) : null;
+            if (next is null || !cluster.TryAcquireRetry())
             {
-                await RespondWithStatusAsync(context, new Status(StatusCode.Unavailable, $"Could not connect to any endpoint of cluster '{cluster.Name}' (last tried {endpoint.Address}, {attempt} attempt(s))."), call.Outcome).ConfigureAwait(false);
+                var why = next is null && attempt < maxAttempts ? "no other endpoint is available" : $"gave up after {attempt} attempt(s)";
+                await RespondWithStatusAsync(context, new Status(StatusCode.Unavailable, $"Could not connect to {endpoint.Address} in cluster '{cluster.Name}' ({connectError}); {why}."), call.Outcome).ConfigureAwait(false);
                 return;
             }
 
-            ForwarderLog.Retrying(logger, context.Request.Path.Value!, endpoint.Address, attempt);
+            ForwarderLog.Retrying(logger, context.Request.Path.Value!, endpoint.Address, next.Address, attempt);
+            endpoint = next;
         }
     }
 
-    private async Task<AttemptResult> ForwardToEndpointAsync(HttpContext context, CompiledRoute route, EndpointState endpoint, ForwardingCall call)
+    private async Task<(AttemptResult Result, string? ConnectError)> ForwardToEndpointAsync(HttpContext context, CompiledRoute route, EndpointState endpoint, ForwardingCall call)
     {
         var content = new StreamingRequestContent(context.Request.BodyReader, call, context.Request.ContentType);
         using var request = CreateUpstreamRequest(context, route, endpoint, content, call.Deadline);
@@ -95,17 +96,17 @@ internal sealed partial class GrpcForwarder(ILogger<GrpcForwarder> logger, TimeP
             {
                 endpoint.RecordConnectFailure();
                 ForwarderLog.ConnectFailed(logger, endpoint.Address, ex.Message);
-                return AttemptResult.RetryableFailure;
+                return (AttemptResult.RetryableFailure, ex.Message);
             }
             catch (Exception ex)
             {
                 await FailAsync(context, call, endpoint, ex, responseStarted: false, atBoundary: true).ConfigureAwait(false);
-                return AttemptResult.Done;
+                return (AttemptResult.Done, null);
             }
 
             endpoint.RecordLatency(time.GetElapsedTime(started));
             await ForwardResponseAsync(context, response, endpoint, call).ConfigureAwait(false);
-            return AttemptResult.Done;
+            return (AttemptResult.Done, null);
         }
         finally
         {

@@ -155,7 +155,8 @@ public sealed class GatewayHost : IAsyncDisposable
         {
             kestrel.Listen(IPEndPoint.Parse(adminAddress), listen =>
             {
-                listen.Protocols = HttpProtocols.Http1AndHttp2;
+                // Cleartext HTTP/1.1, what Prometheus and curl speak by default (Kestrel cannot offer h2c beside it).
+                listen.Protocols = HttpProtocols.Http1;
                 var middleware = new ListenerConnectionMiddleware(AdminListener, () => null);
                 listen.Use(next => connection => middleware.InvokeAsync(connection, next));
                 listenOptions[AdminListener] = listen;

@@ -22,7 +22,7 @@ internal static class GatewayCommand
         var tlsCert = new Option<string?>("--tls-cert") { Description = "Quick start: serve TLS with this certificate (PEM)." };
         var tlsKey = new Option<string?>("--tls-key") { Description = "Quick start: private key (PEM) for --tls-cert." };
         var clientCa = new Option<string?>("--client-ca") { Description = "Quick start: require client certificates from this CA (mutual TLS)." };
-        var admin = new Option<string?>("--admin") { Description = "Quick start: separate admin listener for /metrics and health (HTTP/1.1 and h2c)." };
+        var admin = new Option<string?>("--admin") { Description = "Quick start: separate admin listener (HTTP/1.1) for /metrics." };
         var command = new Command("gateway", "Run the gRPC gateway: a transparent proxy with routing, load balancing, health checks, limits and metrics. Without arguments it runs a demo with built-in backends.")
         {
             config, check, listen, backends, lb, tlsCert, tlsKey, clientCa, admin,
