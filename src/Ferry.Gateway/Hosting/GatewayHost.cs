@@ -64,6 +64,10 @@ public sealed class GatewayHost : IAsyncDisposable
         {
             configureLogging(builder.Logging);
         }
+        else if (config.AccessLog.Format == "json")
+        {
+            builder.Logging.AddJsonConsole();
+        }
         else
         {
             builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
@@ -217,7 +221,6 @@ public sealed class GatewayHost : IAsyncDisposable
         }
 
         var listener = ListenerConnectionMiddleware.GetListener(context);
-        return listener == AdminListener ||
-            (listener is not null && _runtime.Current.Listeners.TryGetValue(listener, out var table) && !table.HasSpecificRouteFor(path));
+        return listener is not null && _runtime.Current.Listeners.TryGetValue(listener, out var table) && !table.HasSpecificRouteFor(path);
     }
 }
