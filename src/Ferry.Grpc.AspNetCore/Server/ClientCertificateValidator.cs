@@ -45,7 +45,7 @@ internal sealed partial class ClientCertificateValidator(X509Certificate2Collect
         var flags = chain.ChainStatus.Aggregate(X509ChainStatusFlags.NoError, (all, s) => all | s.Status);
         if ((flags & X509ChainStatusFlags.NotTimeValid) != 0)
         {
-            return $"it is outside its validity period ({certificate.NotBefore:u} to {certificate.NotAfter:u})";
+            return $"it is outside its validity period ({certificate.NotBefore.ToUniversalTime():u} to {certificate.NotAfter.ToUniversalTime():u})";
         }
 
         if ((flags & (X509ChainStatusFlags.UntrustedRoot | X509ChainStatusFlags.PartialChain)) != 0)
