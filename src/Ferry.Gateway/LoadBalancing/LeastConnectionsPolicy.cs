@@ -1,3 +1,4 @@
+using Ferry.Gateway.Config;
 using Ferry.Gateway.Upstream;
 
 namespace Ferry.Gateway.LoadBalancing;
@@ -8,7 +9,7 @@ namespace Ferry.Gateway.LoadBalancing;
 /// </summary>
 internal sealed class LeastConnectionsPolicy(Random random) : ILoadBalancingPolicy
 {
-    public string Name => LoadBalancingPolicies.LeastConnections;
+    public string Name => LoadBalancingPolicyNames.LeastConnections;
 
     public EndpointState Pick(ReadOnlySpan<EndpointState> available)
     {

@@ -1,3 +1,4 @@
+using Ferry.Gateway.Config;
 using Ferry.Gateway.Upstream;
 
 namespace Ferry.Gateway.LoadBalancing;
@@ -11,7 +12,7 @@ internal sealed class RoundRobinPolicy : ILoadBalancingPolicy
     private readonly Dictionary<EndpointState, int> _current = new(ReferenceEqualityComparer.Instance);
     private readonly object _lock = new();
 
-    public string Name => LoadBalancingPolicies.RoundRobin;
+    public string Name => LoadBalancingPolicyNames.RoundRobin;
 
     public EndpointState Pick(ReadOnlySpan<EndpointState> available)
     {

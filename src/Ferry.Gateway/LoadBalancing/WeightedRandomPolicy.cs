@@ -1,3 +1,4 @@
+using Ferry.Gateway.Config;
 using Ferry.Gateway.Upstream;
 
 namespace Ferry.Gateway.LoadBalancing;
@@ -5,7 +6,7 @@ namespace Ferry.Gateway.LoadBalancing;
 /// <summary>Picks at random, each endpoint in proportion to its weight.</summary>
 internal sealed class WeightedRandomPolicy(Random random) : ILoadBalancingPolicy
 {
-    public string Name => LoadBalancingPolicies.WeightedRandom;
+    public string Name => LoadBalancingPolicyNames.WeightedRandom;
 
     public EndpointState Pick(ReadOnlySpan<EndpointState> available)
     {
