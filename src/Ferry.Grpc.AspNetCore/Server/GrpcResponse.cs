@@ -1,5 +1,7 @@
 using Ferry.Grpc.Protocol;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Primitives;
 
 namespace Ferry.Grpc.AspNetCore.Server;
 
@@ -20,11 +22,22 @@ internal static class GrpcResponse
         return response.CompleteAsync();
     }
 
+    /// <summary>
+    /// Adds the status and trailers after the messages. Empty values bypass <c>AppendTrailer</c>, which drops them.
+    /// </summary>
     public static void AppendTrailers(HttpResponse response, Status status, Metadata trailers)
     {
         foreach (var entry in trailers)
         {
-            response.AppendTrailer(entry.Key, MetadataEncoding.EncodeValue(entry));
+            var value = MetadataEncoding.EncodeValue(entry);
+            if (value.Length == 0 && response.SupportsTrailers())
+            {
+                var declared = response.HttpContext.Features.GetRequiredFeature<IHttpResponseTrailersFeature>().Trailers;
+                declared[entry.Key] = StringValues.Concat(declared[entry.Key], value);
+                continue;
+            }
+
+            response.AppendTrailer(entry.Key, value);
         }
 
         response.AppendTrailer(GrpcProtocol.StatusHeader, ((int)status.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -41,9 +54,10 @@ internal static class GrpcResponse
             return;
         }
 
+        // Not headers.Append: it drops empty values, and an empty value (or empty bytes) is valid metadata.
         foreach (var entry in metadata)
         {
-            headers.Append(entry.Key, MetadataEncoding.EncodeValue(entry));
+            headers[entry.Key] = StringValues.Concat(headers[entry.Key], MetadataEncoding.EncodeValue(entry));
         }
     }
 

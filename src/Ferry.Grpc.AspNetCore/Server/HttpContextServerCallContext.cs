@@ -23,13 +23,14 @@ internal sealed class HttpContextServerCallContext : ServerCallContext, IDisposa
     private readonly PooledBufferWriter _writeScratch = new();
     private readonly CancellationTokenSource _callCts;
     private CancellationTokenRegistration _abortRegistration;
-    private ITimer? _deadlineTimer;
+    private DeadlineTimer? _deadlineTimer;
     private Task? _deadlineTask;
     private Metadata? _requestHeaders;
     private ICompressionProvider? _requestEncoding;
     private ICompressionProvider? _responseEncoding;
     private bool _headersSent;
     private bool _completed;
+    private volatile bool _disposed;
     private DateTime _deadline = DateTime.MaxValue;
 
     public HttpContextServerCallContext(HttpContext http, string method, ServerCallSettings settings, ILogger logger)
@@ -126,11 +127,17 @@ internal sealed class HttpContextServerCallContext : ServerCallContext, IDisposa
         var maxTimeout = DateTime.MaxValue - now;
         var deadline = timeout >= maxTimeout ? DateTime.MaxValue : now + timeout;
         _deadline = deadline;
-        _deadlineTimer = time.CreateTimer(static state => ((HttpContextServerCallContext)state!).OnDeadline(), this, timeout, Timeout.InfiniteTimeSpan);
+        _deadlineTimer = DeadlineTimer.Start(time, timeout, static state => ((HttpContextServerCallContext)state!).OnDeadline(), this);
     }
 
     private void OnDeadline()
     {
+        // A timer's Dispose does not wait for a callback already under way: the call may be over by now.
+        if (_disposed)
+        {
+            return;
+        }
+
         DeadlineReached = true;
         GrpcServerLog.DeadlineExceeded(_logger, Method, Deadline);
         _callCts.Cancel();
@@ -211,7 +218,7 @@ internal sealed class HttpContextServerCallContext : ServerCallContext, IDisposa
         await _writeLock.WaitAsync().ConfigureAwait(false);
         try
         {
-            if (_completed)
+            if (_completed || _disposed)
             {
                 return;
             }
@@ -251,11 +258,15 @@ internal sealed class HttpContextServerCallContext : ServerCallContext, IDisposa
     /// <summary>Waits for a deadline-triggered end of call, so the response is never completed twice at once.</summary>
     public Task DeadlineCompletion => _deadlineTask ?? Task.CompletedTask;
 
+    /// <remarks>
+    /// The call's token source is not disposed: it has no timer or links to release, and a deadline callback that
+    /// started before the timer was disposed may still cancel it (an exception there would end the process).
+    /// </remarks>
     public void Dispose()
     {
+        _disposed = true;
         _deadlineTimer?.Dispose();
         _abortRegistration.Dispose();
-        _callCts.Dispose();
         _readScratch.Dispose();
         _writeScratch.Dispose();
     }
@@ -313,9 +324,9 @@ internal sealed class HttpContextServerCallContext : ServerCallContext, IDisposa
 
             foreach (var value in values)
             {
-                if (value is not null && MetadataEncoding.TryDecode(key, value, out var entry))
+                if (value is not null)
                 {
-                    metadata.Add(entry);
+                    MetadataEncoding.TryDecode(key, value, metadata);
                 }
             }
         }

@@ -93,7 +93,20 @@ internal sealed partial class GrpcCall<TRequest, TResponse> : IClientStreamWrite
             {
                 Abort(CancelledByUser);
             }
+            else if (!IsFinished && await _responseTask.ConfigureAwait(false) is not null && !IsFinished)
+            {
+                // The server ended the call while the client was still streaming (HttpClient then stops the request
+                // body, and the server resets it with NO_ERROR), or the connection failed. Either way the response
+                // decides the call's status, with the messages before it: so this write reports only that the request
+                // stream is closed, as grpc-go's SendMsg returns io.EOF, and the status is left to the reader.
+                throw new RpcException(
+                    new Status(StatusCode.Unavailable, "The request stream is closed: the server ended the call or the stream was reset. Read the response stream for the call's status."),
+                    Metadata.Empty,
+                    ex);
+            }
 
+            // Awaited above: a server that ended the call before responding (trailers-only) has set the status by now,
+            // and it, not the failed write, is the call's outcome.
             Finish(StatusFromException(ex), Metadata.Empty);
             throw StatusException();
         }

@@ -131,10 +131,7 @@ internal sealed partial class GrpcCall<TRequest, TResponse> : IAsyncStreamReader
 
             foreach (var value in values)
             {
-                if (MetadataEncoding.TryDecode(key, value, out var entry))
-                {
-                    metadata.Add(entry);
-                }
+                MetadataEncoding.TryDecode(key, value, metadata);
             }
         }
 

@@ -35,7 +35,7 @@ internal sealed partial class GrpcCall<TRequest, TResponse> : ICallState
     private Task<PipeReader?> _responseTask = null!;
     private HttpResponseMessage? _response;
     private CancellationTokenRegistration _userCancellation;
-    private ITimer? _deadlineTimer;
+    private DeadlineTimer? _deadlineTimer;
     private int _cancelReason;
     private Status? _status;
     private volatile bool _finished;
@@ -81,7 +81,7 @@ internal sealed partial class GrpcCall<TRequest, TResponse> : ICallState
             }
 
             timeout = remaining;
-            _deadlineTimer = _channel.Options.TimeProvider.CreateTimer(static state => ((GrpcCall<TRequest, TResponse>)state!).Abort(CancelledByDeadline), this, remaining, Timeout.InfiniteTimeSpan);
+            _deadlineTimer = DeadlineTimer.Start(_channel.Options.TimeProvider, remaining, static state => ((GrpcCall<TRequest, TResponse>)state!).Abort(CancelledByDeadline), this);
         }
 
         if (_options.CancellationToken.CanBeCanceled)

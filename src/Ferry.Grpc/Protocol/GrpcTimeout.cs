@@ -71,7 +71,8 @@ internal static class GrpcTimeout
         ];
         foreach (var (perUnit, unit) in units)
         {
-            var amount = (ticks + perUnit - 1) / perUnit;
+            // Rounded up without adding first: ticks + perUnit - 1 overflows near TimeSpan.MaxValue.
+            var amount = (ticks / perUnit) + (ticks % perUnit == 0 ? 0 : 1);
             if (amount <= MaxValue)
             {
                 return amount.ToString(CultureInfo.InvariantCulture) + unit;

@@ -10,26 +10,47 @@ internal static class MetadataEncoding
         entry.IsBinary ? Convert.ToBase64String(entry.ValueBytes).TrimEnd('=') : entry.Value;
 
     /// <summary>
-    /// Decodes a received header into an entry. Binary values are accepted padded or unpadded, and an intermediary
-    /// may have joined several values with commas. Returns false for a value that cannot be decoded.
+    /// Decodes a received header value into <paramref name="metadata"/>. Binary values are accepted padded or
+    /// unpadded; several values joined with commas (by an intermediary, or by HttpClient, which sends a repeated header
+    /// as one field) become one entry each, as grpc-go reads them. ASCII values are kept whole, since a comma may be
+    /// part of the value. Returns false, adding nothing, for a value that cannot be decoded.
     /// </summary>
-    public static bool TryDecode(string key, string value, out Metadata.Entry entry)
+    public static bool TryDecode(string key, string value, Metadata metadata)
     {
-        entry = null!;
         try
         {
             if (!Metadata.Entry.IsBinaryKey(key))
             {
-                entry = new Metadata.Entry(key, value);
+                metadata.Add(new Metadata.Entry(key, value));
                 return true;
             }
 
-            if (!TryDecodeBase64(value, out var bytes))
+            if (!value.Contains(','))
             {
-                return false;
+                if (!TryDecodeBase64(value, out var bytes))
+                {
+                    return false;
+                }
+
+                metadata.Add(new Metadata.Entry(key, bytes));
+                return true;
             }
 
-            entry = new Metadata.Entry(key, bytes);
+            var parts = value.Split(',', StringSplitOptions.TrimEntries);
+            var decoded = new byte[parts.Length][];
+            for (var i = 0; i < parts.Length; i++)
+            {
+                if (!TryDecodeBase64(parts[i], out decoded[i]))
+                {
+                    return false;
+                }
+            }
+
+            foreach (var bytes in decoded)
+            {
+                metadata.Add(new Metadata.Entry(key, bytes));
+            }
+
             return true;
         }
         catch (ArgumentException)
@@ -61,27 +82,21 @@ internal static class MetadataEncoding
 
     private static bool TryDecodeBase64(string value, out byte[] bytes)
     {
-        var parts = value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-        using var output = new PooledBufferWriter();
-        foreach (var part in parts)
+        var part = value.Trim();
+        var padded = (part.Length % 4) switch
         {
-            var padded = (part.Length % 4) switch
-            {
-                2 => part + "==",
-                3 => part + "=",
-                _ => part,
-            };
-            var span = output.GetSpan(Base64.GetMaxDecodedFromUtf8Length(padded.Length));
-            if (!Convert.TryFromBase64String(padded, span, out var written))
-            {
-                bytes = [];
-                return false;
-            }
-
-            output.Advance(written);
+            2 => part + "==",
+            3 => part + "=",
+            _ => part,
+        };
+        var buffer = new byte[Base64.GetMaxDecodedFromUtf8Length(padded.Length)];
+        if (!Convert.TryFromBase64String(padded, buffer, out var written))
+        {
+            bytes = [];
+            return false;
         }
 
-        bytes = output.WrittenSpan.ToArray();
+        bytes = written == buffer.Length ? buffer : buffer[..written];
         return true;
     }
 }

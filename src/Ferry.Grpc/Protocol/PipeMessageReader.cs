@@ -20,12 +20,17 @@ internal static class PipeMessageReader
             var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             var buffer = result.Buffer;
             var consumed = buffer.Start;
+            var examined = buffer.End;
             try
             {
                 if (MessageFraming.TryReadMessage(ref buffer, maxMessageSize, out var compressed, out var payload))
                 {
                     var message = MessageFraming.Deserialize(payload, compressed, encoding, marshaller, maxMessageSize, scratch);
+
+                    // Examined only up to this message: the next read must see the messages already buffered after
+                    // it at once, not wait for more bytes to arrive.
                     consumed = buffer.Start;
+                    examined = consumed;
                     return (true, message, compressed);
                 }
 
@@ -47,7 +52,7 @@ internal static class PipeMessageReader
             }
             finally
             {
-                reader.AdvanceTo(consumed, buffer.End);
+                reader.AdvanceTo(consumed, examined);
             }
         }
     }
