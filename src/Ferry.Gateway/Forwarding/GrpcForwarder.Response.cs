@@ -20,18 +20,34 @@ internal sealed partial class GrpcForwarder
         response.StatusCode = (int)upstream.StatusCode;
         CopyResponseHeaders(upstream, response);
         var tracker = default(GrpcFrameTracker);
-        var buffer = ArrayPool<byte>.Shared.Rent(ResponseBufferSize);
+        byte[]? buffer = null;
         try
         {
             var body = await upstream.Content.ReadAsStreamAsync(call.Token).ConfigureAwait(false);
             var writer = response.BodyWriter;
             while (true)
             {
+                // Before each wait on the backend, send what we hold, headers included (never held back until the
+                // first message); a read that completes at once sends nothing yet, so a unary response leaves in
+                // one write.
+                if (buffer is null)
+                {
+                    // Wait without holding a buffer: a zero-byte read completes once data (or the end) has arrived.
+                    // Hundreds of calls waiting at once, each holding a pooled 64 KiB buffer, would drain the pool,
+                    // and every call would then allocate (and the GC clear) a buffer of its own.
+                    var ready = body.ReadAsync(Memory<byte>.Empty, call.Token);
+                    if (!ready.IsCompleted)
+                    {
+                        await writer.FlushAsync(call.Token).ConfigureAwait(false);
+                    }
+
+                    await ready.ConfigureAwait(false);
+                    buffer = ArrayPool<byte>.Shared.Rent(ResponseBufferSize);
+                }
+
                 var read = body.ReadAsync(buffer, call.Token);
                 if (!read.IsCompleted)
                 {
-                    // About to wait on the backend: send what we hold, headers included (never held back until
-                    // the first message).
                     await writer.FlushAsync(call.Token).ConfigureAwait(false);
                 }
 
@@ -44,6 +60,12 @@ internal sealed partial class GrpcForwarder
                 tracker.Advance(buffer.AsSpan(0, count));
                 writer.Write(buffer.AsSpan(0, count));
                 call.OnResponseBytes(count, tracker.Messages);
+                if (count < buffer.Length)
+                {
+                    // Took all that had arrived: give the buffer back before the next wait.
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = null;
+                }
             }
         }
         catch (Exception ex)
@@ -53,7 +75,10 @@ internal sealed partial class GrpcForwarder
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
 
         var status = CopyTrailers(upstream, context, bodyWasEmpty: call.Outcome.ResponseBytes == 0);

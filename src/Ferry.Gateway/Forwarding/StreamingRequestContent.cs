@@ -80,11 +80,19 @@ internal sealed class StreamingRequestContent : HttpContent
         var token = linked.Token;
         while (true)
         {
-            if (!_source.TryRead(out var result))
+            if (!TryReadFromClient(out var result, token))
             {
                 // Nothing buffered: push what was written so far before waiting on the client.
                 await stream.FlushAsync(token).ConfigureAwait(false);
-                result = await _source.ReadAsync(token).ConfigureAwait(false);
+                try
+                {
+                    result = await _source.ReadAsync(token).ConfigureAwait(false);
+                }
+                catch (Exception) when (!token.IsCancellationRequested)
+                {
+                    _call.Cancel(CancelReason.ClientGone);
+                    throw;
+                }
             }
 
             var buffer = result.Buffer;
@@ -100,16 +108,47 @@ internal sealed class StreamingRequestContent : HttpContent
             }
             finally
             {
-                _source.AdvanceTo(buffer.End);
+                AdvanceClient(buffer.End, token);
             }
 
             if (result.IsCompleted || result.IsCanceled)
             {
+                // No flush here: the handler ends the stream with an END_STREAM frame that it flushes itself. An
+                // explicit flush would flush the whole upstream connection once more for every call (queued as a
+                // write of its own), splitting writes that calls sharing the connection would otherwise share.
                 break;
             }
         }
+    }
 
-        await stream.FlushAsync(token).ConfigureAwait(false);
+    // The client's request pipe fails without our token being cancelled only when the client went away (its
+    // connection faulted, it reset the stream, it broke the protocol). Kestrel signals RequestAborted for that later,
+    // from the thread pool, so the call is marked here, before the failure reaches the forwarder: otherwise a client
+    // dropping a connection with calls in flight would count as backend failures and could eject a healthy backend.
+    private bool TryReadFromClient(out ReadResult result, CancellationToken token)
+    {
+        try
+        {
+            return _source.TryRead(out result);
+        }
+        catch (Exception) when (!token.IsCancellationRequested)
+        {
+            _call.Cancel(CancelReason.ClientGone);
+            throw;
+        }
+    }
+
+    private void AdvanceClient(SequencePosition consumed, CancellationToken token)
+    {
+        try
+        {
+            _source.AdvanceTo(consumed);
+        }
+        catch (Exception) when (!token.IsCancellationRequested)
+        {
+            _call.Cancel(CancelReason.ClientGone);
+            throw;
+        }
     }
 
     protected override bool TryComputeLength(out long length)
