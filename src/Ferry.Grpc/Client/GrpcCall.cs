@@ -102,6 +102,13 @@ internal sealed partial class GrpcCall<TRequest, TResponse> : ICallState
         };
         var headers = request.Headers;
         headers.TryAddWithoutValidation("te", "trailers");
+        if (_channel.CertificateValidator is not null && _channel.Options.Tls?.ServerNameOverride is { } serverName)
+        {
+            // As gRPC's ssl_target_name_override does: the name becomes the SNI and the :authority as well, so a
+            // server that picks its certificate by name serves the one that will be checked.
+            headers.Host = serverName;
+        }
+
         headers.TryAddWithoutValidation("user-agent", GrpcChannel.UserAgent);
         headers.TryAddWithoutValidation(GrpcProtocol.AcceptEncodingHeader, _channel.Compression.AcceptEncoding);
         if (_requestCompression is not null)

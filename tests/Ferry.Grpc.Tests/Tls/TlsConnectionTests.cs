@@ -50,7 +50,8 @@ public sealed class TlsConnectionTests(TestCertificates certificates) : IClassFi
             new ServerTlsOptions { Certificate = localhostOnly.Server, ClientCertificateAuthorities = [localhostOnly.Ca] },
             new ClientTlsOptions { TrustedCertificates = [localhostOnly.Ca], ServerNameOverride = "localhost", ClientCertificate = localhostOnly.Client });
 
-        Assert.StartsWith("127.0.0.1:", seen.Authority);
+        // Like gRPC's ssl_target_name_override, the name also becomes the :authority (and the SNI).
+        Assert.Equal("localhost", seen.Authority);
         Assert.Equal("h2", seen.ApplicationProtocol);
         Assert.Equal(localhostOnly.Client.Thumbprint, seen.ClientCertificateThumbprint);
     }
