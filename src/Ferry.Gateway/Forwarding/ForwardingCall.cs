@@ -15,6 +15,7 @@ internal sealed class ForwardingCall : IDisposable
     private ITimer? _deadlineTimer;
     private ITimer? _lifetimeTimer;
     private ITimer? _idleTimer;
+    private readonly long _started;
     private long _lastActivity;
     private int _reason;
 
@@ -22,7 +23,8 @@ internal sealed class ForwardingCall : IDisposable
     {
         _time = time;
         _idle = timeouts.Idle;
-        _lastActivity = time.GetTimestamp();
+        _started = time.GetTimestamp();
+        _lastActivity = _started;
         Deadline = deadline;
         _clientAborted = clientAborted.UnsafeRegister(static state => ((ForwardingCall)state!).Cancel(CancelReason.ClientGone), this);
         if (deadline is { } d)
@@ -44,6 +46,9 @@ internal sealed class ForwardingCall : IDisposable
 
     /// <summary>The timeout this call runs under (after route defaults and caps), or null.</summary>
     public TimeSpan? Deadline { get; }
+
+    /// <summary>What is left of <see cref="Deadline"/> now (e.g. after a failed connect and a retry), or null.</summary>
+    public TimeSpan? Remaining => Deadline is { } deadline ? deadline - _time.GetElapsedTime(_started) : null;
 
     public CancellationToken Token => _cts.Token;
 

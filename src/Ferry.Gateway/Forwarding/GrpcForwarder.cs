@@ -82,7 +82,7 @@ internal sealed partial class GrpcForwarder(ILogger<GrpcForwarder> logger, TimeP
     private async Task<(AttemptResult Result, string? ConnectError)> ForwardToEndpointAsync(HttpContext context, CompiledRoute route, EndpointState endpoint, ForwardingCall call)
     {
         var content = new StreamingRequestContent(context.Request.BodyReader, call, context.Request.ContentType);
-        using var request = CreateUpstreamRequest(context, route, endpoint, content, call.Deadline);
+        using var request = CreateUpstreamRequest(context, route, endpoint, content, call.Remaining);
         var started = time.GetTimestamp();
         endpoint.OnCallStarted();
         HttpResponseMessage? response = null;

@@ -9,7 +9,7 @@ namespace Ferry.Gateway.Upstream;
 /// </summary>
 internal sealed class ClusterState : IDisposable
 {
-    private readonly SocketsHttpHandler _handler;
+    private readonly HttpMessageHandler _handler;
     private readonly RetryBudget _retryBudget;
     private int _activeCalls;
     private int _retired;
@@ -22,7 +22,9 @@ internal sealed class ClusterState : IDisposable
             .Select(e => new EndpointState(config.Name, e, new Uri($"{scheme}://{e.Address}"), config.Connection, config.Health.Outlier, time))
             .ToArray();
         Policy = LoadBalancingPolicies.Create(config.LoadBalancing, random);
-        _handler = UpstreamHandlerFactory.Create(config, connector, time);
+        _handler = config.Tls is null
+            ? UpstreamHandlerFactory.Create(config, connector, time)
+            : new PerEndpointHandler(Endpoints.Select(e => (e.Uri, (HttpMessageHandler)UpstreamHandlerFactory.Create(config, connector, time, PerEndpointHandler.CertificateName(e.Uri)))));
         Invoker = new HttpMessageInvoker(_handler, disposeHandler: false);
         _retryBudget = new RetryBudget(config.Retry.BudgetPercent, time);
     }

@@ -9,7 +9,12 @@ namespace Ferry.Gateway.Upstream;
 /// <summary>Builds the pooled HTTP/2 client a cluster sends its calls with, from the cluster's connection settings.</summary>
 internal static class UpstreamHandlerFactory
 {
-    public static SocketsHttpHandler Create(ClusterConfig cluster, IUpstreamConnector connector, TimeProvider time)
+    /// <param name="certificateName">
+    /// For TLS, the name backend certificates are checked against when the cluster sets no server_name: the endpoint's
+    /// host for a handler that serves one endpoint. Null checks the TLS target name, which SocketsHttpHandler takes
+    /// from the request's Host header (the client's authority when the route passes it on).
+    /// </param>
+    public static SocketsHttpHandler Create(ClusterConfig cluster, IUpstreamConnector connector, TimeProvider time, string? certificateName = null)
     {
         var connection = cluster.Connection;
         var handler = new SocketsHttpHandler
@@ -42,13 +47,15 @@ internal static class UpstreamHandlerFactory
                 ClientCertificate = tls.ClientCert is null || tls.ClientKey is null ? null : PemCertificates.LoadCertificateWithKey(tls.ClientCert, tls.ClientKey),
             };
             var validators = new System.Collections.Concurrent.ConcurrentDictionary<string, ServerCertificateValidator>();
+            var endpointValidator = certificateName is null ? null : new ServerCertificateValidator(clientTls, certificateName, time);
             handler.SslOptions = new SslClientAuthenticationOptions
             {
                 ApplicationProtocols = [SslApplicationProtocol.Http2],
                 RemoteCertificateValidationCallback = (sender, certificate, chain, errors) =>
                 {
-                    var host = (sender as SslStream)?.TargetHostName ?? "";
-                    return validators.GetOrAdd(host, h => new ServerCertificateValidator(clientTls, h, time)).Validate(sender, certificate, chain, errors);
+                    var validator = endpointValidator ??
+                        validators.GetOrAdd((sender as SslStream)?.TargetHostName ?? "", h => new ServerCertificateValidator(clientTls, h, time));
+                    return validator.Validate(sender, certificate, chain, errors);
                 },
                 ClientCertificates = clientTls.ClientCertificate is { } certificate ? [certificate] : null,
             };

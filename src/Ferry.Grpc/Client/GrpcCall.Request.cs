@@ -87,7 +87,9 @@ internal sealed partial class GrpcCall<TRequest, TResponse> : IClientStreamWrite
             await stream.WriteAsync(_writeBuffer.WrittenMemory, linked.Token).ConfigureAwait(false);
             await stream.FlushAsync(linked.Token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not RpcException and not InvalidOperationException)
+        // ObjectDisposedException is an InvalidOperationException, but here it means the HTTP/2 stream was torn down
+        // under the write (e.g. the deadline fired): a call failure, reported as the call's status.
+        catch (Exception ex) when (ex is not RpcException && (ex is not InvalidOperationException || ex is ObjectDisposedException))
         {
             if (cancellationToken.IsCancellationRequested && !IsFinished)
             {

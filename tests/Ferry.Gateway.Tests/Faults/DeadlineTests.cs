@@ -1,0 +1,138 @@
+using System.Diagnostics;
+using Ferry.Gateway.Config;
+using Ferry.Gateway.Hosting;
+using Ferry.Gateway.Tests.Infrastructure;
+using Ferry.Grpc;
+
+namespace Ferry.Gateway.Tests.Faults;
+
+/// <summary>
+/// Deadlines through the gateway: the client's is honoured and passed on, the route's default and maximum apply,
+/// and a backend that never answers is cut off at the deadline on both sides.
+/// </summary>
+public sealed class DeadlineTests
+{
+    [Fact]
+    public async Task A_backend_that_never_answers_ends_with_deadline_exceeded_near_the_deadline_and_is_cancelled()
+    {
+        await using var backend = await TestBackend.StartAsync("a");
+        await using var gateway = await TestGateway.StartAsync(GatewayConfigs.Cluster("c", backend));
+        using var client = await RawGrpcClient.ConnectedAsync(gateway.Address);
+        var timeout = TimeSpan.FromMilliseconds(500);
+
+        var started = Stopwatch.GetTimestamp();
+        var deadline = DateTime.UtcNow + timeout;
+        using var call = client.Client.UnaryAsync(new ProbeRequest { Action = "hold" }, deadline: deadline);
+        var held = await backend.Probe.NextHeldAsync();
+        var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync.WaitAsync(TestTimeouts.Default));
+        var elapsed = Stopwatch.GetElapsedTime(started);
+
+        Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
+        Assert.InRange(elapsed, timeout - TimeSpan.FromMilliseconds(50), timeout + TimeSpan.FromSeconds(3));
+
+        // The backend's handler is cancelled too (it does not keep working for nobody), and it ran under a deadline no
+        // later than the client's.
+        var cancelledAt = await held.Cancelled.Task.WaitAsync(TestTimeouts.Default);
+        Assert.True(held.Context.Deadline <= deadline.AddMilliseconds(50), $"backend deadline {held.Context.Deadline:O}, client deadline {deadline:O}");
+        Assert.InRange(cancelledAt, deadline - TimeSpan.FromMilliseconds(200), deadline + TimeSpan.FromSeconds(3));
+    }
+
+    [Fact]
+    public async Task A_server_stream_that_stalls_ends_with_deadline_exceeded_after_its_messages()
+    {
+        await using var backend = await TestBackend.StartAsync("a");
+        await using var gateway = await TestGateway.StartAsync(GatewayConfigs.Cluster("c", backend));
+
+        using var call = gateway.Client.Duplex(deadline: DateTime.UtcNow.AddSeconds(3));
+        await call.RequestStream.WriteAsync(new ProbeRequest { Sequence = 1 }).WaitAsync(TestTimeouts.Default);
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(TestTimeouts.Default));
+        await call.RequestStream.WriteAsync(new ProbeRequest { Action = "hold" }).WaitAsync(TestTimeouts.Default);
+        var held = await backend.Probe.NextHeldAsync();
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(TestTimeouts.Default));
+        Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
+        await held.Cancelled.Task.WaitAsync(TestTimeouts.Default);
+    }
+
+    /// <summary>
+    /// The first endpoint takes a second to refuse the connection and the call is retried on the second: the backend
+    /// must get the time that is left, not the client's whole timeout again (or it works past the client's deadline).
+    /// </summary>
+    [Fact]
+    public async Task The_timeout_passed_on_is_reduced_by_the_time_already_spent()
+    {
+        using var slow = new ClosedPort();
+        await using var live = await TestBackend.StartAsync("live");
+        var slowPort = int.Parse(slow.Address.Split(':')[1], System.Globalization.CultureInfo.InvariantCulture);
+        await using var gateway = await TestGateway.StartAsync(
+            GatewayConfigs.Single(GatewayConfigs.Cluster("c", [new EndpointConfig { Address = slow.Address }, live.Endpoint()], "round_robin")),
+            new GatewayHostOptions { Connector = new SlowRefusingConnector(slowPort, TimeSpan.FromSeconds(1)), ShutdownTimeout = TimeSpan.FromSeconds(2) });
+
+        using var client = await RawGrpcClient.ConnectedAsync(gateway.Address);
+        var clientDeadline = DateTime.UtcNow.AddSeconds(5);
+        var reply = await client.Client.UnaryAsync(new ProbeRequest(), deadline: clientDeadline).ResponseAsync.WaitAsync(TestTimeouts.Default);
+
+        Assert.Equal("live", reply.Backend);
+        var backendDeadline = DateTimeOffset.FromUnixTimeMilliseconds(reply.DeadlineUnixMs);
+        Assert.True(
+            backendDeadline <= new DateTimeOffset(clientDeadline) + TimeSpan.FromMilliseconds(50),
+            $"the backend's deadline {backendDeadline:O} is later than the client's {clientDeadline:O}");
+    }
+
+    [Fact]
+    public async Task The_route_default_deadline_applies_when_the_client_sets_none()
+    {
+        await using var backend = await TestBackend.StartAsync("a");
+        await using var gateway = await TestGateway.StartAsync(
+            GatewayConfigs.Cluster("c", backend),
+            route => route with { Timeouts = new() { DefaultDeadline = TimeSpan.FromSeconds(3), MaxDeadline = TimeSpan.FromSeconds(10) } });
+
+        var sent = DateTimeOffset.UtcNow;
+        var reply = await gateway.Client.UnaryAsync(new ProbeRequest()).ResponseAsync.WaitAsync(TestTimeouts.Default);
+
+        Assert.NotEqual(0, reply.DeadlineUnixMs);
+        var granted = DateTimeOffset.FromUnixTimeMilliseconds(reply.DeadlineUnixMs) - sent;
+        Assert.InRange(granted, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3) + TimeSpan.FromMilliseconds(100));
+        Assert.Matches("^[0-9]{1,8}[HMSmun]$", reply.RequestHeaders["grpc-timeout"]);
+    }
+
+    [Fact]
+    public async Task Without_a_route_default_a_call_without_deadline_reaches_the_backend_without_one()
+    {
+        await using var backend = await TestBackend.StartAsync("a");
+        await using var gateway = await TestGateway.StartAsync(GatewayConfigs.Cluster("c", backend));
+
+        var reply = await gateway.Client.UnaryAsync(new ProbeRequest()).ResponseAsync.WaitAsync(TestTimeouts.Default);
+
+        Assert.Equal(0, reply.DeadlineUnixMs);
+        Assert.False(reply.RequestHeaders.ContainsKey("grpc-timeout"));
+    }
+
+    [Fact]
+    public async Task The_route_max_deadline_caps_a_longer_client_deadline_and_a_shorter_one_is_passed_on()
+    {
+        await using var backend = await TestBackend.StartAsync("a");
+        await using var gateway = await TestGateway.StartAsync(
+            GatewayConfigs.Cluster("c", backend),
+            route => route with { Timeouts = new() { MaxDeadline = TimeSpan.FromSeconds(2) } });
+
+        // Asks for a minute, gets at most two seconds.
+        var sent = DateTimeOffset.UtcNow;
+        var capped = await gateway.Client.UnaryAsync(new ProbeRequest(), deadline: DateTime.UtcNow.AddMinutes(1)).ResponseAsync.WaitAsync(TestTimeouts.Default);
+        Assert.InRange(DateTimeOffset.FromUnixTimeMilliseconds(capped.DeadlineUnixMs) - sent, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(2) + TimeSpan.FromMilliseconds(100));
+
+        // Asks for no deadline at all: the maximum applies too.
+        sent = DateTimeOffset.UtcNow;
+        var none = await gateway.Client.UnaryAsync(new ProbeRequest()).ResponseAsync.WaitAsync(TestTimeouts.Default);
+        Assert.InRange(DateTimeOffset.FromUnixTimeMilliseconds(none.DeadlineUnixMs) - sent, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(2) + TimeSpan.FromMilliseconds(100));
+
+        // Asks for less than the maximum: passed on, never longer than asked (on a warm connection, see ConnectedAsync).
+        using var client = await RawGrpcClient.ConnectedAsync(gateway.Address);
+        var clientDeadline = DateTime.UtcNow.AddMilliseconds(1500);
+        var shorter = await client.Client.UnaryAsync(new ProbeRequest(), deadline: clientDeadline).ResponseAsync.WaitAsync(TestTimeouts.Default);
+        Assert.InRange(
+            DateTimeOffset.FromUnixTimeMilliseconds(shorter.DeadlineUnixMs),
+            new DateTimeOffset(clientDeadline) - TimeSpan.FromSeconds(1),
+            new DateTimeOffset(clientDeadline) + TimeSpan.FromMilliseconds(50));
+    }
+}

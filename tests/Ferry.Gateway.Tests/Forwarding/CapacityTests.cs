@@ -1,0 +1,70 @@
+using Ferry.Gateway.Tests.Infrastructure;
+using Ferry.Grpc;
+using Ferry.Grpc.Client;
+using Google.Protobuf;
+
+namespace Ferry.Gateway.Tests.Forwarding;
+
+/// <summary>
+/// Limits a "transparent" proxy must not add (WIRE-NOTES): no message size cap of its own, and no queueing behind
+/// one HTTP/2 connection's concurrent-stream limit.
+/// </summary>
+public sealed class CapacityTests
+{
+    private const int Large = 10 * 1024 * 1024;
+
+    [Fact]
+    public async Task Messages_larger_than_4_MiB_pass_both_ways()
+    {
+        await using var backend = await TestBackend.StartAsync("a", configure: b => b.WithGrpcOptions(o => o.MaxReceiveMessageSize = 16 * 1024 * 1024));
+        await using var gateway = await TestGateway.StartAsync(GatewayConfigs.Cluster("c", backend));
+        using var channel = gateway.CreateChannel(new GrpcChannelOptions { MaxReceiveMessageSize = 16 * 1024 * 1024 });
+        var payload = new byte[Large];
+        payload[0] = 1;
+        payload[^1] = 2;
+
+        var reply = await new Probe.ProbeClient(channel).UnaryAsync(new ProbeRequest { Payload = ByteString.CopyFrom(payload) })
+            .ResponseAsync.WaitAsync(TestTimeouts.Default);
+
+        Assert.Equal(Large, reply.Payload.Length);
+        Assert.Equal(1, reply.Payload[0]);
+        Assert.Equal(2, reply.Payload[Large - 1]);
+    }
+
+    /// <summary>
+    /// 150 calls open at once to one backend whose Kestrel allows 100 streams per connection: all 150 reach the
+    /// backend while all are open (the gateway opens a second upstream connection instead of queueing 50).
+    /// </summary>
+    [Fact]
+    public async Task More_open_calls_than_one_backend_connection_allows_all_reach_the_backend()
+    {
+        const int Calls = 150;
+        await using var backend = await TestBackend.StartAsync("a");
+        await using var gateway = await TestGateway.StartAsync(GatewayConfigs.Cluster("c", backend));
+
+        var calls = Enumerable.Range(0, Calls).Select(i => gateway.Client.UnaryAsync(new ProbeRequest { Action = "hold", Sequence = i })).ToList();
+        try
+        {
+            var held = new List<HeldCall>();
+            for (var i = 0; i < Calls; i++)
+            {
+                held.Add(await backend.Probe.NextHeldAsync());
+            }
+
+            foreach (var call in held)
+            {
+                call.Release.SetResult();
+            }
+
+            var replies = await Task.WhenAll(calls.Select(c => c.ResponseAsync)).WaitAsync(TestTimeouts.Default);
+            Assert.Equal(Enumerable.Range(0, Calls), replies.Select(r => r.Sequence).Order());
+        }
+        finally
+        {
+            foreach (var call in calls)
+            {
+                call.Dispose();
+            }
+        }
+    }
+}
