@@ -11,7 +11,7 @@ public sealed record GatewayHostOptions
 
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
-    /// <summary>Seeds load balancing; replaceable for deterministic tests.</summary>
+    /// <summary>Randomness for load balancing; replaceable for deterministic tests. Must be thread-safe (calls pick concurrently).</summary>
     public Random Random { get; init; } = Random.Shared;
 
     public Action<ILoggingBuilder>? ConfigureLogging { get; init; }

@@ -13,6 +13,7 @@ internal sealed class EndpointState
     private readonly TimeProvider _time;
     private int _outstanding;
     private long _ewmaLatencyTicks;
+    private long _lastLatencySample;
     private int _consecutiveFailures;
     private int _connectFailures;
     private int _ejections;
@@ -43,8 +44,22 @@ internal sealed class EndpointState
     /// <summary>Calls currently open to this endpoint.</summary>
     public int Outstanding => Volatile.Read(ref _outstanding);
 
-    /// <summary>Exponentially weighted moving average of call latency (header arrival), in ticks.</summary>
-    public long EwmaLatencyTicks => Volatile.Read(ref _ewmaLatencyTicks);
+    /// <summary>
+    /// Exponentially weighted moving average of call latency (header arrival), in ticks, fading towards zero while
+    /// no new samples arrive (half-life <see cref="LatencyHalfLife"/>). Without the fading, an endpoint that once
+    /// measured slow (say, its first call paid for the connection) would never be picked again to prove otherwise.
+    /// </summary>
+    public long EwmaLatencyTicks
+    {
+        get
+        {
+            var ewma = Volatile.Read(ref _ewmaLatencyTicks);
+            var age = _time.GetElapsedTime(Volatile.Read(ref _lastLatencySample));
+            return age <= TimeSpan.Zero ? ewma : (long)(ewma * Math.Pow(0.5, age / LatencyHalfLife));
+        }
+    }
+
+    public static TimeSpan LatencyHalfLife { get; } = TimeSpan.FromSeconds(5);
 
     /// <summary>False while active health checks report the endpoint down.</summary>
     public bool ActiveHealthy
@@ -68,9 +83,10 @@ internal sealed class EndpointState
     public void RecordLatency(TimeSpan latency)
     {
         var sample = latency.Ticks;
-        var current = Volatile.Read(ref _ewmaLatencyTicks);
+        var current = EwmaLatencyTicks;
         var next = current == 0 ? sample : current + ((sample - current) >> 3);
-        Interlocked.CompareExchange(ref _ewmaLatencyTicks, next, current);
+        Volatile.Write(ref _ewmaLatencyTicks, next);
+        Volatile.Write(ref _lastLatencySample, _time.GetTimestamp());
     }
 
     public void RecordSuccess()
