@@ -11,21 +11,19 @@ internal sealed class EndpointServiceBinder<TService> : ServiceBinder<TService>
     where TService : class
 {
     private readonly IEndpointRouteBuilder _endpoints;
-    private readonly ServiceActivator<TService> _activator;
-    private readonly ServerCallSettings _settings;
-    private readonly TimeProvider _time;
-    private readonly ILogger _logger;
+    private readonly ServerCallServices<TService> _services;
     private readonly List<IEndpointConventionBuilder> _builders = [];
     private readonly List<(string Service, string FullName)> _methods = [];
 
     public EndpointServiceBinder(IEndpointRouteBuilder endpoints, ServiceActivator<TService> activator)
     {
         _endpoints = endpoints;
-        _activator = activator;
         var services = endpoints.ServiceProvider;
-        _settings = services.GetRequiredService<ServerCallSettings>();
-        _time = services.GetService<TimeProvider>() ?? TimeProvider.System;
-        _logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Ferry.Grpc.Server");
+        _services = new ServerCallServices<TService>(
+            activator,
+            services.GetRequiredService<ServerCallSettings>(),
+            services.GetService<TimeProvider>() ?? TimeProvider.System,
+            services.GetRequiredService<ILoggerFactory>().CreateLogger("Ferry.Grpc.Server"));
     }
 
     public IEndpointConventionBuilder Conventions => new CompositeConventionBuilder(_builders);
@@ -33,16 +31,16 @@ internal sealed class EndpointServiceBinder<TService> : ServiceBinder<TService>
     public IReadOnlyList<(string Service, string FullName)> MappedMethods => _methods;
 
     public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, UnaryServerMethod<TService, TRequest, TResponse> handler) =>
-        Map(method, new UnaryServerCallHandler<TService, TRequest, TResponse>(method, handler, _activator, _settings, _time, _logger).HandleCallAsync);
+        Map(method, new UnaryServerCallHandler<TService, TRequest, TResponse>(method, handler, _services).HandleCallAsync);
 
     public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, ClientStreamingServerMethod<TService, TRequest, TResponse> handler) =>
-        Map(method, new ClientStreamingServerCallHandler<TService, TRequest, TResponse>(method, handler, _activator, _settings, _time, _logger).HandleCallAsync);
+        Map(method, new ClientStreamingServerCallHandler<TService, TRequest, TResponse>(method, handler, _services).HandleCallAsync);
 
     public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, ServerStreamingServerMethod<TService, TRequest, TResponse> handler) =>
-        Map(method, new ServerStreamingServerCallHandler<TService, TRequest, TResponse>(method, handler, _activator, _settings, _time, _logger).HandleCallAsync);
+        Map(method, new ServerStreamingServerCallHandler<TService, TRequest, TResponse>(method, handler, _services).HandleCallAsync);
 
     public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, DuplexStreamingServerMethod<TService, TRequest, TResponse> handler) =>
-        Map(method, new DuplexStreamingServerCallHandler<TService, TRequest, TResponse>(method, handler, _activator, _settings, _time, _logger).HandleCallAsync);
+        Map(method, new DuplexStreamingServerCallHandler<TService, TRequest, TResponse>(method, handler, _services).HandleCallAsync);
 
     private void Map<TRequest, TResponse>(Method<TRequest, TResponse> method, RequestDelegate handler)
     {

@@ -9,16 +9,13 @@ namespace Ferry.Grpc.AspNetCore.Server;
 /// Serves one method. The common path: check the request is gRPC, lift HTTP limits that do not fit streaming, read
 /// the call's headers, run the handler, and turn its result or exception into exactly one status.
 /// </summary>
-internal abstract class ServerCallHandler<TService, TRequest, TResponse>(
-    Method<TRequest, TResponse> method,
-    ServiceActivator<TService> activator,
-    ServerCallSettings settings,
-    TimeProvider time,
-    ILogger logger)
+internal abstract class ServerCallHandler<TService, TRequest, TResponse>(Method<TRequest, TResponse> method, ServerCallServices<TService> services)
     where TService : class
     where TRequest : class
     where TResponse : class
 {
+    private readonly ServerCallServices<TService> _services = services;
+
     protected Method<TRequest, TResponse> Method { get; } = method;
 
     public async Task HandleCallAsync(HttpContext context)
@@ -29,15 +26,15 @@ internal abstract class ServerCallHandler<TService, TRequest, TResponse>(
         }
 
         LiftStreamingLimits(context);
-        using var call = new HttpContextServerCallContext(context, Method.FullName, settings, logger);
-        if (call.Initialize(time) is { } refused)
+        using var call = new HttpContextServerCallContext(context, Method.FullName, _services.Settings, _services.Logger);
+        if (call.Initialize(_services.Time) is { } refused)
         {
-            GrpcServerLog.RequestRefused(logger, context.Request.Path, refused.Detail);
+            GrpcServerLog.RequestRefused(_services.Logger, context.Request.Path, refused.Detail);
             await call.EndCallAsync(refused).ConfigureAwait(false);
             return;
         }
 
-        var (service, owned) = activator.Create(context);
+        var (service, owned) = _services.Activator.Create(context);
         try
         {
             await HandleCoreAsync(service, call).ConfigureAwait(false);
@@ -94,13 +91,13 @@ internal abstract class ServerCallHandler<TService, TRequest, TResponse>(
         }
         else if (call.ClientGone)
         {
-            GrpcServerLog.CallCancelled(logger, Method.FullName);
+            GrpcServerLog.CallCancelled(_services.Logger, Method.FullName);
             return;
         }
         else
         {
-            GrpcServerLog.HandlerFailed(logger, Method.FullName, exception);
-            var detail = settings.Options.EnableDetailedErrors
+            GrpcServerLog.HandlerFailed(_services.Logger, Method.FullName, exception);
+            var detail = _services.Settings.Options.EnableDetailedErrors
                 ? $"Exception was thrown by handler. {exception.GetType().Name}: {exception.Message}"
                 : "Exception was thrown by handler.";
             status = new Status(StatusCode.Unknown, detail);
@@ -118,7 +115,7 @@ internal abstract class ServerCallHandler<TService, TRequest, TResponse>(
         if (!HttpProtocol.IsHttp2(request.Protocol) && !HttpProtocol.IsHttp3(request.Protocol))
         {
             var detail = $"Request protocol '{request.Protocol}' is not supported: gRPC needs HTTP/2.";
-            GrpcServerLog.RequestRefused(logger, request.Path, detail);
+            GrpcServerLog.RequestRefused(_services.Logger, request.Path, detail);
             context.Response.Headers.Connection = "Upgrade";
             context.Response.Headers.Upgrade = "h2c";
             await GrpcResponse.WriteTrailersOnlyAsync(context.Response, new Status(StatusCode.Internal, detail), null, StatusCodes.Status426UpgradeRequired).ConfigureAwait(false);
@@ -128,7 +125,7 @@ internal abstract class ServerCallHandler<TService, TRequest, TResponse>(
         if (!Protocol.GrpcProtocol.IsGrpcContentType(request.ContentType))
         {
             var detail = $"Content-Type '{request.ContentType}' is not supported: gRPC requests use application/grpc.";
-            GrpcServerLog.RequestRefused(logger, request.Path, detail);
+            GrpcServerLog.RequestRefused(_services.Logger, request.Path, detail);
             await GrpcResponse.WriteTrailersOnlyAsync(context.Response, new Status(StatusCode.Internal, detail), null, StatusCodes.Status415UnsupportedMediaType).ConfigureAwait(false);
             return true;
         }
@@ -158,3 +155,7 @@ internal abstract class ServerCallHandler<TService, TRequest, TResponse>(
         }
     }
 }
+
+/// <summary>What every method handler of one service shares: how instances are made, the settings, clock and log.</summary>
+internal sealed record ServerCallServices<TService>(ServiceActivator<TService> Activator, ServerCallSettings Settings, TimeProvider Time, ILogger Logger)
+    where TService : class;

@@ -1,15 +1,10 @@
-using Microsoft.Extensions.Logging;
-
 namespace Ferry.Grpc.AspNetCore.Server;
 
 internal sealed class UnaryServerCallHandler<TService, TRequest, TResponse>(
     Method<TRequest, TResponse> method,
     UnaryServerMethod<TService, TRequest, TResponse> invoker,
-    ServiceActivator<TService> activator,
-    ServerCallSettings settings,
-    TimeProvider time,
-    ILogger logger)
-    : ServerCallHandler<TService, TRequest, TResponse>(method, activator, settings, time, logger)
+    ServerCallServices<TService> services)
+    : ServerCallHandler<TService, TRequest, TResponse>(method, services)
     where TService : class
     where TRequest : class
     where TResponse : class
@@ -27,11 +22,8 @@ internal sealed class UnaryServerCallHandler<TService, TRequest, TResponse>(
 internal sealed class ClientStreamingServerCallHandler<TService, TRequest, TResponse>(
     Method<TRequest, TResponse> method,
     ClientStreamingServerMethod<TService, TRequest, TResponse> invoker,
-    ServiceActivator<TService> activator,
-    ServerCallSettings settings,
-    TimeProvider time,
-    ILogger logger)
-    : ServerCallHandler<TService, TRequest, TResponse>(method, activator, settings, time, logger)
+    ServerCallServices<TService> services)
+    : ServerCallHandler<TService, TRequest, TResponse>(method, services)
     where TService : class
     where TRequest : class
     where TResponse : class
@@ -47,11 +39,8 @@ internal sealed class ClientStreamingServerCallHandler<TService, TRequest, TResp
 internal sealed class ServerStreamingServerCallHandler<TService, TRequest, TResponse>(
     Method<TRequest, TResponse> method,
     ServerStreamingServerMethod<TService, TRequest, TResponse> invoker,
-    ServiceActivator<TService> activator,
-    ServerCallSettings settings,
-    TimeProvider time,
-    ILogger logger)
-    : ServerCallHandler<TService, TRequest, TResponse>(method, activator, settings, time, logger)
+    ServerCallServices<TService> services)
+    : ServerCallHandler<TService, TRequest, TResponse>(method, services)
     where TService : class
     where TRequest : class
     where TResponse : class
@@ -66,11 +55,8 @@ internal sealed class ServerStreamingServerCallHandler<TService, TRequest, TResp
 internal sealed class DuplexStreamingServerCallHandler<TService, TRequest, TResponse>(
     Method<TRequest, TResponse> method,
     DuplexStreamingServerMethod<TService, TRequest, TResponse> invoker,
-    ServiceActivator<TService> activator,
-    ServerCallSettings settings,
-    TimeProvider time,
-    ILogger logger)
-    : ServerCallHandler<TService, TRequest, TResponse>(method, activator, settings, time, logger)
+    ServerCallServices<TService> services)
+    : ServerCallHandler<TService, TRequest, TResponse>(method, services)
     where TService : class
     where TRequest : class
     where TResponse : class
