@@ -102,7 +102,8 @@ write_machine() {
     echo "load_at_start=$LOAD_AT_START"
     echo "waited_for_quiet_s=${WAITED_FOR_QUIET:-0}"
     echo "quick=$QUICK"
-    echo "commit=$(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- src bench 2>/dev/null || echo '+uncommitted')"
+    echo "commit=$(git -C "$ROOT" rev-parse --short HEAD)"
+    echo "uncommitted_files=$(git -C "$ROOT" status --porcelain -- src bench/Ferry.Bench 2>/dev/null | wc -l)"
   } >"$RESULTS/machine-$1.env"
 }
 

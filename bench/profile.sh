@@ -61,6 +61,24 @@ for config in "${PROFILE_LIST[@]}"; do
     perf report -i "$WORK/perf-$config.data" --children --sort sym --stdio -g none 2>/dev/null >"$WORK/perf-$config-children.txt"
     awk '/^ +[0-9]/ && n++ < 30 {print substr($0, 1, 220)}' "$WORK/perf-$config-children.txt"
   } >"$RESULTS/profile-$config.txt"
+  if [ "$config" = ferry ]; then
+    # The same for the server stream (256 MiB as 64 KiB messages, back to back): where a byte copy's CPU goes.
+    taskset -c "$LOAD_CPU" h2load -n 64 -c 1 -m 1 -d "$WORK/bodies/stream.bin" "${GRPC_HEADERS[@]}" \
+      "http://127.0.0.1:$PROXY_PORT/grpc.testing.TestService/StreamingOutputCall" >"$RESULTS/raw/h2load-profile-$config-stream.txt" 2>&1 &
+    load_pid=$!
+    sleep 1
+    taskset -c "$LOAD_CPU" perf record -e cpu-clock -F 999 -g -p "$PROXY_PID" -o "$WORK/perf-$config-stream.data" -- sleep 4 \
+      >"$RESULTS/raw/perf-record-$config-stream.log" 2>&1 || die "perf record ($config, stream)"
+    kill "$load_pid" 2>/dev/null || true
+    wait "$load_pid" 2>/dev/null || true
+    perf report -i "$WORK/perf-$config-stream.data" --no-children --sort dso,sym --stdio -g none 2>/dev/null >"$WORK/perf-$config-stream.txt"
+    {
+      echo "## server stream (h2load StreamingOutputCall, 256 MiB each): self time by component"
+      "$PY" "$BENCH_DIR/perfsummary.py" <"$WORK/perf-$config-stream.txt"
+      echo "## server stream: self time by symbol (top 20)"
+      awk '/^ +[0-9]/ && n++ < 20 {print substr($0, 1, 220)}' "$WORK/perf-$config-stream.txt"
+    } >>"$RESULTS/profile-$config.txt"
+  fi
   stop_process "$PROXY_PID"
   if [ "$config" = ferry ]; then
     rm -f "/tmp/perf-$PROXY_PID.map" "/tmp/perfinfo-$PROXY_PID.map"

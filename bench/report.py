@@ -170,7 +170,7 @@ def goals(data, by_round):
         ferry = med(added(by_round, f"single_{pct}_us", "ferry"))
         nginx = med(added(by_round, f"single_{pct}_us", "nginx"))
         if ferry is not None and nginx is not None:
-            ratio = ferry / nginx if nginx > 0 else float("inf")
+            ratio = ferry / nginx if nginx > 0 else None
             rows.append((f"one-stream added latency ({pct}) below nginx's", fmt(ferry, "us"), f"nginx {fmt(nginx, 'us')}",
                          ratio, ferry < nginx, "< 1.00x"))
     ferry, nginx = g("ferry", "stream_mib_s"), g("nginx", "stream_mib_s")
@@ -259,7 +259,10 @@ def main():
     out.append("## The run")
     out.append("")
     out.append(f"- Command: `{command}`{' (quick mode: not for comparison)' if env.get('quick') == '1' else ''}")
-    out.append(f"- Date (UTC): {env.get('date_utc', '?')}; rounds: {rounds}; commit {env.get('commit', '?')}")
+    dirty = int(env.get("uncommitted_files", "0") or 0)
+    out.append(f"- Date (UTC): {env.get('date_utc', '?')}; rounds: {rounds}; built from the working tree at commit "
+               f"{env.get('commit', '?')}" + (f", which then held {dirty} uncommitted or new files under src/ (other "
+                                                f"engineers' work in progress on this shared machine)" if dirty else ""))
     out.append(f"- Machine: {env.get('cpu_model', '?')}, {env.get('cpus', '?')} cores (KVM guest), {env.get('kernel', '?')}, "
                f"loopback only; .NET SDK {env.get('dotnet', '?')}; {env.get('h2load', '?')}; nginx {env.get('nginx', '?')}; "
                f"HAProxy {env.get('haproxy', '?')}")
@@ -311,7 +314,8 @@ def main():
             out.append("| goal | Ferry | compared with | ratio | target | status |")
             out.append("|---|---|---|---|---|---|")
             for goal, ferry, other, ratio, ok, target in rows:
-                out.append(f"| {goal} | {ferry} | {other} | {ratio:.2f}x | {target} | {'**PASS**' if ok else '**behind**'} |")
+                shown = "–" if ratio is None else f"{ratio:.2f}x"
+                out.append(f"| {goal} | {ferry} | {other} | {shown} | {target} | {'**PASS**' if ok else '**behind**'} |")
             out.append("")
         warm = sorted({int(m[len("warmup_rate_"):-1]) for (sc, c, m) in data if sc == "gateway" and c == "ferry" and m.startswith("warmup_rate_")})
         if warm:
