@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Ferry.Gateway.Upstream;
 using Ferry.Grpc;
+using Ferry.Grpc.Http2;
 using Ferry.Grpc.AspNetCore.Server;
 using Ferry.Grpc.Protocol;
 using Microsoft.AspNetCore.Http;
@@ -75,9 +76,12 @@ internal sealed partial class GrpcForwarder
         {
             switch (current)
             {
-                case HttpProtocolException protocol:
-                    var code = (Http2ErrorCode)protocol.ErrorCode;
-                    return new Status(code == Http2ErrorCode.Cancel ? StatusCode.Cancelled : StatusCode.Unavailable, $"Backend {endpoint.Address} reset the stream (HTTP/2 {code}).");
+                case Http2StreamException { ResetByPeer: true } reset:
+                    return new Status(reset.ErrorCode == Http2ErrorCode.Cancel ? StatusCode.Cancelled : StatusCode.Unavailable, $"Backend {endpoint.Address} reset the stream (HTTP/2 {reset.ErrorCode}).");
+                case Http2StreamException stream:
+                    return new Status(StatusCode.Unavailable, $"Backend {endpoint.Address}: {stream.Message}");
+                case UpstreamConnectException connect:
+                    return new Status(StatusCode.Unavailable, $"Could not connect to backend: {connect.Message}.");
                 case SocketException socket:
                     return new Status(StatusCode.Unavailable, $"Backend {endpoint.Address}: {socket.SocketErrorCode}.");
                 case System.Security.Authentication.AuthenticationException:
@@ -85,7 +89,7 @@ internal sealed partial class GrpcForwarder
             }
         }
 
-        return exception is HttpRequestException or IOException
+        return exception is IOException
             ? new Status(StatusCode.Unavailable, $"Connection to backend {endpoint.Address} failed or was lost: {exception.Message}")
             : new Status(StatusCode.Internal, $"Gateway error forwarding to {endpoint.Address}: {exception.GetType().Name}");
     }

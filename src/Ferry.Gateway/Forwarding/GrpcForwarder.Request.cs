@@ -1,16 +1,17 @@
-using System.Net;
 using System.Net.Sockets;
 using Ferry.Gateway.Config;
 using Ferry.Gateway.Routing;
 using Ferry.Gateway.Upstream;
 using Ferry.Grpc;
+using Ferry.Grpc.Http2;
 using Ferry.Grpc.Protocol;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Primitives;
 
 namespace Ferry.Gateway.Forwarding;
 
-/// <summary>The upstream request: deadline, headers and the streaming body.</summary>
+/// <summary>The upstream request: deadline and headers.</summary>
 internal sealed partial class GrpcForwarder
 {
     /// <summary>
@@ -41,16 +42,29 @@ internal sealed partial class GrpcForwarder
         return true;
     }
 
-    private static HttpRequestMessage CreateUpstreamRequest(HttpContext context, CompiledRoute route, EndpointState endpoint, StreamingRequestContent content, TimeSpan? deadline)
+    /// <summary>What the request headers are written from, passed by value so opening a stream allocates nothing.</summary>
+    private readonly record struct UpstreamRequest(HttpContext Context, CompiledRoute Route, EndpointState Endpoint, ForwardingCall Call);
+
+    /// <summary>
+    /// The upstream request headers: pseudo-headers first, then the client's metadata minus hop-by-hop fields and
+    /// what the gateway sets itself (te, grpc-timeout reduced by the time spent, x-forwarded-for / forwarded).
+    /// </summary>
+    private static void WriteRequestHeaders(Http2HeaderWriter headers, UpstreamRequest upstream)
     {
+        var (context, route, endpoint, call) = upstream;
         var incoming = context.Request;
-        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(endpoint.Uri, incoming.Path.ToUriComponent() + incoming.QueryString.ToUriComponent()))
+        headers.Add(":method", "POST");
+        headers.Add(":scheme", endpoint.Uri.Scheme);
+        headers.Add(":authority", route.Config.Authority == AuthorityMode.Pass && incoming.Host.HasValue ? incoming.Host.Value : endpoint.Address);
+        headers.Add(":path", context.Features.Get<IHttpRequestFeature>()?.RawTarget is { Length: > 0 } target ? target : incoming.Path.ToUriComponent() + incoming.QueryString.ToUriComponent());
+        headers.Add("content-type", incoming.ContentType ?? "application/grpc");
+        headers.Add("te", "trailers");
+        // Measured now, as the headers are encoded: time spent dialing a connection counts against the deadline.
+        if (call.Remaining is { } timeout)
         {
-            Version = HttpVersion.Version20,
-            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-            Content = content,
-        };
-        var headers = request.Headers;
+            headers.Add(GrpcProtocol.TimeoutHeader, GrpcTimeout.Format(timeout));
+        }
+
         foreach (var (name, values) in incoming.Headers)
         {
             if (name.StartsWith(':') || HopByHopHeaders.IsHopByHop(name) ||
@@ -63,35 +77,18 @@ internal sealed partial class GrpcForwarder
                 continue;
             }
 
-            if (values.Count == 1)
+            foreach (var value in values)
             {
-                headers.TryAddWithoutValidation(name, values.ToString());
+                headers.Add(name, value ?? "");
             }
-            else
-            {
-                headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
-            }
-        }
-
-        // te is hop-by-hop except for "trailers", which gRPC servers require end to end.
-        headers.TryAddWithoutValidation("te", "trailers");
-        if (deadline is { } timeout)
-        {
-            headers.TryAddWithoutValidation(GrpcProtocol.TimeoutHeader, GrpcTimeout.Format(timeout));
-        }
-
-        if (route.Config.Authority == AuthorityMode.Pass && incoming.Host.HasValue)
-        {
-            headers.Host = incoming.Host.Value;
         }
 
         AddForwardedHeaders(context, route.Config, headers);
-        return request;
     }
 
-    private static void AddForwardedHeaders(HttpContext context, RouteConfig route, System.Net.Http.Headers.HttpRequestHeaders headers)
+    private static void AddForwardedHeaders(HttpContext context, RouteConfig route, Http2HeaderWriter headers)
     {
-        if (context.Connection.RemoteIpAddress is not { } client)
+        if ((!route.XForwardedFor && !route.Forwarded) || context.Connection.RemoteIpAddress is not { } client)
         {
             return;
         }
@@ -104,14 +101,14 @@ internal sealed partial class GrpcForwarder
         if (route.XForwardedFor)
         {
             var existing = context.Request.Headers["x-forwarded-for"];
-            headers.TryAddWithoutValidation("x-forwarded-for", StringValues.IsNullOrEmpty(existing) ? client.ToString() : $"{existing}, {client}");
+            headers.Add("x-forwarded-for", StringValues.IsNullOrEmpty(existing) ? client.ToString() : $"{existing}, {client}");
         }
 
         if (route.Forwarded)
         {
             var node = client.AddressFamily == AddressFamily.InterNetworkV6 ? $"\"[{client}]\"" : client.ToString();
             var proto = context.Request.IsHttps ? "https" : "http";
-            headers.TryAddWithoutValidation("forwarded", $"for={node};proto={proto};host=\"{context.Request.Host.Value}\"");
+            headers.Add("forwarded", $"for={node};proto={proto};host=\"{context.Request.Host.Value}\"");
         }
     }
 }

@@ -1,7 +1,7 @@
-using System.Net;
 using Ferry.Gateway.Routing;
 using Ferry.Gateway.Upstream;
 using Ferry.Grpc;
+using Ferry.Grpc.Http2;
 using Ferry.Grpc.Protocol;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -11,8 +11,8 @@ namespace Ferry.Gateway.Forwarding;
 /// <summary>
 /// Forwards one gRPC call to a backend without decoding it. The engine of the gateway, split by concern:
 /// <code>
-///   deadline ─► pick endpoint ─► send headers + stream request body (StreamingRequestContent)
-///       ▲            │ connect failed before any byte was sent: back off that endpoint, retry another
+///   deadline ─► pick endpoint ─► open a stream on its pool, send headers ─► request body (RequestPump)
+///       ▲            │ no connection, or the backend refused the stream before any body byte was taken: retry another
 ///       └────────────┘
 ///   response headers ─► response body pump (GrpcForwarder.Response.cs) ─► trailers (or trailers-only)
 ///   any failure ─► a gRPC status if nothing was sent yet or a message boundary was reached, else a stream reset
@@ -81,18 +81,18 @@ internal sealed partial class GrpcForwarder(ILogger<GrpcForwarder> logger, TimeP
 
     private async Task<(AttemptResult Result, string? ConnectError)> ForwardToEndpointAsync(HttpContext context, CompiledRoute route, EndpointState endpoint, ForwardingCall call)
     {
-        var content = new StreamingRequestContent(context.Request.BodyReader, call, context.Request.ContentType);
-        using var request = CreateUpstreamRequest(context, route, endpoint, content, call.Remaining);
         var started = time.GetTimestamp();
         endpoint.OnCallStarted();
-        HttpResponseMessage? response = null;
+        Http2ClientStream? stream = null;
+        RequestPump? request = null;
+        var requestPump = Task.CompletedTask;
         try
         {
             try
             {
-                response = await route.Cluster.Invoker.SendAsync(request, call.Token).ConfigureAwait(false);
+                stream = await endpoint.Pool.OpenStreamAsync(WriteRequestHeaders, new UpstreamRequest(context, route, endpoint, call), call.Token).ConfigureAwait(false);
             }
-            catch (Exception ex) when (call.Reason == CancelReason.None && !content.Started && IsConnectFailure(ex))
+            catch (UpstreamConnectException ex) when (call.Reason == CancelReason.None)
             {
                 endpoint.RecordConnectFailure();
                 ForwarderLog.ConnectFailed(logger, endpoint.Address, ex.Message);
@@ -104,22 +104,43 @@ internal sealed partial class GrpcForwarder(ILogger<GrpcForwarder> logger, TimeP
                 return (AttemptResult.Done, null);
             }
 
+            // Whatever ends the call (client gone, deadline, lifetime, idle, the response done) resets the backend
+            // stream if it is still open.
+            request = new RequestPump(context.Request.BodyReader, stream, call);
+            using var reset = call.Token.UnsafeRegister(static s => ((RequestPump)s!).Abort(), request);
+            requestPump = request.RunAsync();
+            try
+            {
+                await stream.ReadHeadersAsync().ConfigureAwait(false);
+            }
+            catch (Http2StreamException ex) when (ex.RequestNotProcessed && !request.Started && call.Reason == CancelReason.None)
+            {
+                ForwarderLog.ConnectFailed(logger, endpoint.Address, ex.Message);
+                return (AttemptResult.RetryableFailure, ex.Message);
+            }
+            catch (Exception ex)
+            {
+                await FailAsync(context, call, endpoint, ex, responseStarted: false, atBoundary: true).ConfigureAwait(false);
+                return (AttemptResult.Done, null);
+            }
+
             endpoint.RecordLatency(time.GetElapsedTime(started));
-            await ForwardResponseAsync(context, response, endpoint, call).ConfigureAwait(false);
+            await ForwardResponseAsync(context, stream, endpoint, call).ConfigureAwait(false);
             return (AttemptResult.Done, null);
         }
         finally
         {
-            await content.CloseAsync(call).ConfigureAwait(false);
+            if (!requestPump.IsCompleted)
+            {
+                // The response ended first (a backend may answer before the request ends): stop reading the client.
+                request!.Stop();
+                await requestPump.ConfigureAwait(false);
+            }
 
-            response?.Dispose();
+            stream?.Dispose();
             endpoint.OnCallEnded();
         }
     }
-
-    private static bool IsConnectFailure(Exception exception) =>
-        exception is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError } ||
-        (exception is HttpRequestException { InnerException: HttpProtocolException { ErrorCode: (long)Http2ErrorCode.RefusedStream } });
 
     private enum AttemptResult
     {

@@ -67,7 +67,7 @@ internal sealed class ClusterHealthProbes
         var counter = new ActiveHealthCounter(_config.HealthyThreshold, _config.UnhealthyThreshold);
         try
         {
-            using var probe = new EndpointHealthProbe(endpoint.Uri, Cluster.Handler, _config, _time);
+            using var probe = new EndpointHealthProbe(endpoint.Uri, Cluster.ProbeHandler, _config, _time);
             await Task.Delay(firstDelay, _time, cancellationToken).ConfigureAwait(false);
             using var timer = new PeriodicTimer(_config.Interval, _time);
             do

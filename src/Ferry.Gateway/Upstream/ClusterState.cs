@@ -1,15 +1,16 @@
+using System.Net;
 using Ferry.Gateway.Config;
 using Ferry.Gateway.LoadBalancing;
 
 namespace Ferry.Gateway.Upstream;
 
 /// <summary>
-/// A cluster at run time: its endpoints, policy, connection pool and retry budget. Lives across config reloads
-/// while its configuration is unchanged; a replaced cluster is disposed once its last call ends.
+/// A cluster at run time: its endpoints (each with its connection pool), policy and retry budget. Lives across
+/// config reloads while its configuration is unchanged; a replaced cluster is disposed once its last call ends.
 /// </summary>
 internal sealed class ClusterState : IDisposable
 {
-    private readonly HttpMessageHandler _handler;
+    private readonly Lazy<HttpMessageHandler> _probeHandler;
     private readonly RetryBudget _retryBudget;
     private int _activeCalls;
     private int _retired;
@@ -19,13 +20,12 @@ internal sealed class ClusterState : IDisposable
         Config = config;
         var scheme = config.Tls is null ? "http" : "https";
         Endpoints = config.Endpoints
-            .Select(e => new EndpointState(config.Name, e, new Uri($"{scheme}://{e.Address}"), config.Connection, config.Health.Outlier, time))
+            .Select(e => new EndpointState(config.Name, e, new Uri($"{scheme}://{e.Address}"), config.Connection, config.Health.Outlier, time, CreatePool(config, e, connector, time)))
             .ToArray();
         Policy = LoadBalancingPolicies.Create(config.LoadBalancing, random);
-        _handler = config.Tls is null
+        _probeHandler = new(() => config.Tls is null
             ? UpstreamHandlerFactory.Create(config, connector, time)
-            : new PerEndpointHandler(Endpoints.Select(e => (e.Uri, (HttpMessageHandler)UpstreamHandlerFactory.Create(config, connector, time, PerEndpointHandler.CertificateName(e.Uri)))));
-        Invoker = new HttpMessageInvoker(_handler, disposeHandler: false);
+            : new PerEndpointHandler(Endpoints.Select(e => (e.Uri, (HttpMessageHandler)UpstreamHandlerFactory.Create(config, connector, time, PerEndpointHandler.CertificateName(e.Uri))))));
         _retryBudget = new RetryBudget(config.Retry.BudgetPercent, time);
     }
 
@@ -37,10 +37,11 @@ internal sealed class ClusterState : IDisposable
 
     public ILoadBalancingPolicy Policy { get; }
 
-    public HttpMessageInvoker Invoker { get; }
-
-    /// <summary>The handler, for clients beside the forwarder that should share its connections (health checks).</summary>
-    public HttpMessageHandler Handler => _handler;
+    /// <summary>
+    /// The HTTP client handler active health checks send their probes with: connections of their own, so a probe
+    /// measures the endpoint rather than queueing behind forwarded calls.
+    /// </summary>
+    public HttpMessageHandler ProbeHandler => _probeHandler.Value;
 
     /// <summary>
     /// Picks an endpoint for a new call among the available ones, skipping <paramref name="exclude"/> (the endpoint a
@@ -99,6 +100,13 @@ internal sealed class ClusterState : IDisposable
         return $"No healthy endpoint in cluster '{Name}': {Endpoints.Length} endpoint(s), {unhealthy} failing health checks, {ejected} backing off after connection failures or errors.";
     }
 
+    private static UpstreamConnectionPool CreatePool(ClusterConfig config, EndpointConfig endpoint, IUpstreamConnector connector, TimeProvider time)
+    {
+        HostPort.TrySplit(endpoint.Address, out var host, out var port);
+        var dialer = new UpstreamDialer(new DnsEndPoint(host, port), connector, config, time);
+        return new UpstreamConnectionPool(dialer, config.Connection.MultipleConnections, config.Connection.IdleTimeout, time);
+    }
+
     public bool TryAcquireRetry() => _retryBudget.TryAcquire();
 
     public void OnCallStarted()
@@ -134,7 +142,14 @@ internal sealed class ClusterState : IDisposable
             return;
         }
 
-        Invoker.Dispose();
-        _handler.Dispose();
+        foreach (var endpoint in Endpoints)
+        {
+            _ = endpoint.Pool.DisposeAsync().AsTask();
+        }
+
+        if (_probeHandler.IsValueCreated)
+        {
+            _probeHandler.Value.Dispose();
+        }
     }
 }

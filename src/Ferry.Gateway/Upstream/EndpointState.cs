@@ -20,8 +20,9 @@ internal sealed class EndpointState
     private long _unavailableUntilTicks;
     private volatile bool _activeHealthy = true;
 
-    public EndpointState(string clusterName, EndpointConfig config, Uri uri, ConnectionConfig connection, OutlierConfig? outlier, TimeProvider time)
+    public EndpointState(string clusterName, EndpointConfig config, Uri uri, ConnectionConfig connection, OutlierConfig? outlier, TimeProvider time, UpstreamConnectionPool pool)
     {
+        Pool = pool;
         ClusterName = clusterName;
         Address = config.Address;
         Weight = config.Weight;
@@ -40,6 +41,9 @@ internal sealed class EndpointState
 
     /// <summary>The base URI requests to this endpoint are sent to.</summary>
     public Uri Uri { get; }
+
+    /// <summary>The HTTP/2 connections calls to this endpoint are sent on.</summary>
+    public UpstreamConnectionPool Pool { get; }
 
     /// <summary>Calls currently open to this endpoint.</summary>
     public int Outstanding => Volatile.Read(ref _outstanding);

@@ -1,0 +1,181 @@
+using System.Net;
+using Ferry.Grpc.Http2;
+
+namespace Ferry.Gateway.Upstream;
+
+/// <summary>
+/// The HTTP/2 connections to one endpoint. A call takes a stream on the first connection with room; when all are
+/// full (the server's SETTINGS_MAX_CONCURRENT_STREAMS), another connection is dialed if the cluster allows several,
+/// else the call waits for a stream to end. One dial at a time: calls arriving meanwhile wait for it rather than
+/// each dialing its own. Connections idle longer than the idle timeout are closed.
+/// </summary>
+internal sealed class UpstreamConnectionPool : IAsyncDisposable
+{
+    private readonly UpstreamDialer _dialer;
+    private readonly bool _multipleConnections;
+    private readonly TimeSpan _idleTimeout;
+    private readonly object _lock = new();
+    private readonly TimeProvider _time;
+    private ITimer? _idleTimer;
+    private readonly Action<Http2ClientConnection> _onCapacityChanged;
+    private Http2ClientConnection[] _connections = [];
+    private Task<Http2ClientConnection>? _dialing;
+    private TaskCompletionSource? _capacity;
+    private bool _disposed;
+
+    public UpstreamConnectionPool(UpstreamDialer dialer, bool multipleConnections, TimeSpan idleTimeout, TimeProvider time)
+    {
+        _dialer = dialer;
+        _multipleConnections = multipleConnections;
+        _idleTimeout = idleTimeout;
+        _onCapacityChanged = OnCapacityChanged;
+        _time = time;
+    }
+
+    /// <summary>Connections open now (for tests and metrics).</summary>
+    public int ConnectionCount => Volatile.Read(ref _connections).Length;
+
+    /// <summary>
+    /// Opens a stream and queues its headers. Throws <see cref="UpstreamConnectException"/> when no connection could be
+    /// made, before any byte of the call was sent.
+    /// </summary>
+    public async ValueTask<Http2ClientStream> OpenStreamAsync<TState>(Action<Http2HeaderWriter, TState> writeHeaders, TState state, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            foreach (var connection in Volatile.Read(ref _connections))
+            {
+                if (connection.TryOpenStream(writeHeaders, state, endStream: false, out var stream))
+                {
+                    return stream;
+                }
+            }
+
+            Task wait;
+            lock (_lock)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                RemoveUnusable();
+                if (_dialing is not null)
+                {
+                    wait = _dialing;
+                }
+                else if (_connections.Length == 0 || _multipleConnections)
+                {
+                    _dialing = Task.Run(DialAsync);
+                    wait = _dialing;
+                }
+                else
+                {
+                    _capacity ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    wait = _capacity.Task;
+                }
+            }
+
+            await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<Http2ClientConnection> DialAsync()
+    {
+        try
+        {
+            var connection = await _dialer.ConnectAsync().ConfigureAwait(false);
+            connection.CapacityChanged += _onCapacityChanged;
+            lock (_lock)
+            {
+                if (_disposed)
+                {
+                    _ = connection.DisposeAsync().AsTask();
+                    throw new ObjectDisposedException(nameof(UpstreamConnectionPool));
+                }
+
+                _connections = [.. _connections, connection];
+                if (_idleTimer is null)
+                {
+                    // Started with the first connection: a pool that never dials costs no timer.
+                    var period = TimeSpan.FromTicks(Math.Clamp(_idleTimeout.Ticks / 2, TimeSpan.TicksPerMillisecond * 100, TimeSpan.TicksPerSecond * 30));
+                    _idleTimer = _time.CreateTimer(static s => ((UpstreamConnectionPool)s!).CloseIdleConnections(), this, period, period);
+                }
+            }
+
+            return connection;
+        }
+        finally
+        {
+            lock (_lock)
+            {
+                _dialing = null;
+            }
+        }
+    }
+
+    private void OnCapacityChanged(Http2ClientConnection connection)
+    {
+        TaskCompletionSource? waiters;
+        lock (_lock)
+        {
+            if (!connection.IsUsable)
+            {
+                RemoveUnusable();
+            }
+
+            waiters = _capacity;
+            _capacity = null;
+        }
+
+        waiters?.TrySetResult();
+    }
+
+    /// <summary>Drops failed and draining connections from the list (under the lock); draining ones close themselves.</summary>
+    private void RemoveUnusable()
+    {
+        if (Array.Exists(_connections, c => !c.IsUsable))
+        {
+            _connections = Array.FindAll(_connections, c => c.IsUsable);
+        }
+    }
+
+    private void CloseIdleConnections()
+    {
+        List<Http2ClientConnection>? idle = null;
+        lock (_lock)
+        {
+            foreach (var connection in _connections)
+            {
+                if (connection.IdleFor >= _idleTimeout)
+                {
+                    (idle ??= []).Add(connection);
+                }
+            }
+
+            if (idle is not null)
+            {
+                _connections = Array.FindAll(_connections, c => !idle.Contains(c));
+            }
+        }
+
+        foreach (var connection in idle ?? [])
+        {
+            _ = connection.DisposeAsync().AsTask();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http2ClientConnection[] connections;
+        lock (_lock)
+        {
+            _disposed = true;
+            connections = _connections;
+            _connections = [];
+            _capacity?.TrySetException(new ObjectDisposedException(nameof(UpstreamConnectionPool)));
+        }
+
+        _idleTimer?.Dispose();
+        foreach (var connection in connections)
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,629 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using Ferry.Grpc.Protocol;
+
+namespace Ferry.Grpc.Http2;
+
+/// <summary>
+/// The read loop: whole frames from the transport, checked against RFC 9113 and applied. A broken frame is a
+/// connection error (GOAWAY, then close); a bad response on one stream resets only that stream.
+/// </summary>
+internal sealed partial class Http2ClientConnection
+{
+    private readonly PooledBufferWriter _headerBlock = new();
+    private int _continuationStreamId;
+    private bool _continuationEndStream;
+    private int _receiveWindow;
+    private int _receivedUnacked;
+
+    private async Task ReadLoopAsync()
+    {
+        Exception error;
+        try
+        {
+            while (true)
+            {
+                var result = await _input.ReadAsync().ConfigureAwait(false);
+                var buffer = result.Buffer;
+                try
+                {
+                    while (TryReadFrame(ref buffer, out var header, out var payload))
+                    {
+                        ProcessFrame(header, payload);
+                    }
+                }
+                finally
+                {
+                    _input.AdvanceTo(buffer.Start, buffer.End);
+                }
+
+                if (result.IsCompleted)
+                {
+                    error = new IOException(buffer.IsEmpty ? "The server closed the connection." : "The server closed the connection in the middle of a frame.");
+                    break;
+                }
+            }
+        }
+        catch (Http2ConnectionException ex)
+        {
+            SendGoAwayBeforeClosing(ex.ErrorCode);
+            error = ex;
+        }
+        catch (HpackDecodingException ex)
+        {
+            SendGoAwayBeforeClosing(Http2ErrorCode.CompressionError);
+            error = new Http2ConnectionException(Http2ErrorCode.CompressionError, $"Bad HPACK data from the server: {ex.Message}");
+        }
+        catch (Exception ex)
+        {
+            error = ex;
+        }
+
+        Abort(error, flushPending: error is Http2ConnectionException);
+        await _input.CompleteAsync().ConfigureAwait(false);
+        _headerBlock.Dispose();
+    }
+
+    private bool TryReadFrame(ref ReadOnlySequence<byte> buffer, out Http2FrameHeader header, out ReadOnlySequence<byte> payload)
+    {
+        payload = default;
+        if (!Http2FrameHeader.TryRead(buffer, out header))
+        {
+            return false;
+        }
+
+        if (header.Length > _options.MaxFrameSize)
+        {
+            throw new Http2ConnectionException(Http2ErrorCode.FrameSizeError, $"{header.Type} frame of {header.Length} bytes exceeds the {_options.MaxFrameSize}-byte limit.");
+        }
+
+        if (buffer.Length < Http2FrameHeader.Size + header.Length)
+        {
+            return false;
+        }
+
+        payload = buffer.Slice(Http2FrameHeader.Size, header.Length);
+        buffer = buffer.Slice(payload.End);
+        return true;
+    }
+
+    private void ProcessFrame(Http2FrameHeader header, in ReadOnlySequence<byte> payload)
+    {
+        if (_continuationStreamId != 0 && header.Type != Http2FrameType.Continuation)
+        {
+            throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, $"{header.Type} frame while a header block awaited CONTINUATION.");
+        }
+
+        switch (header.Type)
+        {
+            case Http2FrameType.Data:
+                OnData(header, payload);
+                break;
+            case Http2FrameType.Headers:
+                OnHeaders(header, payload);
+                break;
+            case Http2FrameType.Continuation:
+                OnContinuation(header, payload);
+                break;
+            case Http2FrameType.RstStream:
+                OnRstStream(header, payload);
+                break;
+            case Http2FrameType.Settings:
+                OnSettings(header, payload);
+                break;
+            case Http2FrameType.Ping:
+                OnPing(header, payload);
+                break;
+            case Http2FrameType.GoAway:
+                OnGoAway(header, payload);
+                break;
+            case Http2FrameType.WindowUpdate:
+                OnWindowUpdate(header, payload);
+                break;
+            case Http2FrameType.Priority:
+                RequireStream(header);
+                if (header.Length != 5)
+                {
+                    throw new Http2ConnectionException(Http2ErrorCode.FrameSizeError, "PRIORITY frame whose length is not 5.");
+                }
+
+                break;
+            case Http2FrameType.PushPromise:
+                throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, "PUSH_PROMISE received although push was disabled.");
+            default:
+                // Unknown frame types are ignored (RFC 9113 section 5.5).
+                break;
+        }
+    }
+
+    private void OnData(Http2FrameHeader header, in ReadOnlySequence<byte> payload)
+    {
+        RequireStream(header);
+        var data = RemovePadding(header, payload);
+        var signal = false;
+        Http2ClientStream? finished = null;
+        lock (_sync)
+        {
+            // The whole frame, padding included, counts against the windows (section 6.9.1).
+            _receiveWindow -= header.Length;
+            if (_receiveWindow < 0)
+            {
+                throw new Http2ConnectionException(Http2ErrorCode.FlowControlError, "The server sent more data than the connection window allowed.");
+            }
+
+            _receivedUnacked += header.Length;
+            if (_receivedUnacked >= _options.InitialConnectionWindow / 2)
+            {
+                // Returned on arrival: the connection window never lets one unread stream stall the others; each
+                // stream's own window bounds what it can hold here.
+                Http2FrameWriter.WriteWindowUpdate(_pending, 0, _receivedUnacked);
+                _receiveWindow += _receivedUnacked;
+                _receivedUnacked = 0;
+                signal = ScheduleWrite();
+            }
+
+            if (FindStream(header) is { } stream)
+            {
+                if (!stream.HeadersReceived || stream.RemoteEnded)
+                {
+                    signal |= FailStreamLocked(stream, Http2ErrorCode.ProtocolError, stream.RemoteEnded ? "DATA after the end of the stream" : "DATA before the response headers");
+                }
+                else if ((stream.ReceiveWindow -= header.Length) < 0)
+                {
+                    signal |= FailStreamLocked(stream, Http2ErrorCode.FlowControlError, "the server sent more data than the stream window allowed");
+                }
+                else
+                {
+                    stream.DeliverData(data);
+                    // Padding is never seen by the reader, so its share of the window is given back now.
+                    stream.UnackedConsumed += header.Length - (int)data.Length;
+                    if (header.HasFlag(Http2FrameFlags.EndStream))
+                    {
+                        stream.RemoteEnded = true;
+                        stream.CompleteBody();
+                        if (stream.LocalEnded)
+                        {
+                            CloseStream(stream);
+                            finished = stream;
+                        }
+                    }
+                }
+            }
+        }
+
+        AfterRead(signal, finished);
+    }
+
+    private void OnHeaders(Http2FrameHeader header, in ReadOnlySequence<byte> payload)
+    {
+        RequireStream(header);
+        var fragment = RemovePadding(header, payload);
+        if (header.HasFlag(Http2FrameFlags.Priority))
+        {
+            if (fragment.Length < 5)
+            {
+                throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, "HEADERS frame too short for its priority fields.");
+            }
+
+            fragment = fragment.Slice(5);
+        }
+
+        _headerBlock.Reset();
+        foreach (var segment in fragment)
+        {
+            _headerBlock.Write(segment.Span);
+        }
+
+        if (header.HasFlag(Http2FrameFlags.EndHeaders))
+        {
+            OnHeaderBlock(header.StreamId, header.HasFlag(Http2FrameFlags.EndStream));
+        }
+        else
+        {
+            _continuationStreamId = header.StreamId;
+            _continuationEndStream = header.HasFlag(Http2FrameFlags.EndStream);
+        }
+    }
+
+    private void OnContinuation(Http2FrameHeader header, in ReadOnlySequence<byte> payload)
+    {
+        if (_continuationStreamId == 0 || header.StreamId != _continuationStreamId)
+        {
+            throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, "CONTINUATION frame without a header block in progress on its stream.");
+        }
+
+        if (_headerBlock.WrittenCount + payload.Length > _options.MaxHeaderListSize * 2L)
+        {
+            throw new Http2ConnectionException(Http2ErrorCode.EnhanceYourCalm, "Header block larger than the header list limit allows.");
+        }
+
+        foreach (var segment in payload)
+        {
+            _headerBlock.Write(segment.Span);
+        }
+
+        if (header.HasFlag(Http2FrameFlags.EndHeaders))
+        {
+            _continuationStreamId = 0;
+            OnHeaderBlock(header.StreamId, _continuationEndStream);
+        }
+    }
+
+    /// <summary>
+    /// A complete header block. It is decoded even for a stream that is gone, because HPACK state must stay in step
+    /// with the server's.
+    /// </summary>
+    private void OnHeaderBlock(int streamId, bool endStream)
+    {
+        var signal = false;
+        Http2ClientStream? finished = null;
+        lock (_sync)
+        {
+            var stream = FindStream(streamId);
+            if (stream is null || stream.RemoteEnded)
+            {
+                _decoder.Decode(_headerBlock.WrittenSpan, DiscardingHeaderSink.Instance);
+                if (stream is not null)
+                {
+                    signal = FailStreamLocked(stream, Http2ErrorCode.StreamClosed, "HEADERS after the end of the stream");
+                }
+            }
+            else
+            {
+                stream.BeginHeaderBlock();
+                string? problem;
+                try
+                {
+                    _decoder.Decode(_headerBlock.WrittenSpan, stream);
+                    problem = stream.EndHeaderBlock(endStream);
+                }
+                catch (HeaderListTooLargeException)
+                {
+                    problem = $"response header list larger than {_options.MaxHeaderListSize} bytes";
+                }
+
+                if (problem is not null)
+                {
+                    signal = FailStreamLocked(stream, Http2ErrorCode.ProtocolError, problem);
+                }
+                else if (endStream)
+                {
+                    stream.RemoteEnded = true;
+                    stream.CompleteBody();
+                    if (stream.LocalEnded)
+                    {
+                        CloseStream(stream);
+                        finished = stream;
+                    }
+                }
+            }
+        }
+
+        AfterRead(signal, finished);
+    }
+
+    private void OnRstStream(Http2FrameHeader header, in ReadOnlySequence<byte> payload)
+    {
+        RequireStream(header);
+        RequireLength(header, 4);
+        var code = (Http2ErrorCode)ReadUInt32(payload);
+        Http2ClientStream? finished = null;
+        lock (_sync)
+        {
+            if (FindStream(header) is { } stream)
+            {
+                var refused = code == Http2ErrorCode.RefusedStream;
+                stream.Fail(new Http2StreamException(code, refused, refused
+                    ? "The server refused the stream before processing it (REFUSED_STREAM)."
+                    : $"The server reset the stream ({code}).")
+                { ResetByPeer = true });
+                CloseStream(stream);
+                finished = stream;
+            }
+        }
+
+        AfterRead(false, finished);
+    }
+
+    private void OnSettings(Http2FrameHeader header, in ReadOnlySequence<byte> payload)
+    {
+        if (header.StreamId != 0)
+        {
+            throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, "SETTINGS frame on a stream.");
+        }
+
+        if (header.HasFlag(Http2FrameFlags.Ack))
+        {
+            if (header.Length != 0)
+            {
+                throw new Http2ConnectionException(Http2ErrorCode.FrameSizeError, "SETTINGS acknowledgement with a payload.");
+            }
+
+            return;
+        }
+
+        if (header.Length % 6 != 0)
+        {
+            throw new Http2ConnectionException(Http2ErrorCode.FrameSizeError, "SETTINGS frame whose length is not a multiple of 6.");
+        }
+
+        Span<byte> bytes = header.Length <= 256 ? stackalloc byte[header.Length] : new byte[header.Length];
+        payload.CopyTo(bytes);
+        bool signal;
+        lock (_sync)
+        {
+            for (var offset = 0; offset < bytes.Length; offset += 6)
+            {
+                ApplySetting((Http2SettingId)BinaryPrimitives.ReadUInt16BigEndian(bytes[offset..]), BinaryPrimitives.ReadUInt32BigEndian(bytes[(offset + 2)..]));
+            }
+
+            Http2FrameWriter.WriteSettingsAck(_pending);
+            signal = ScheduleWrite();
+            WakeBlockedStreams();
+        }
+
+        _settingsReceived.TrySetResult();
+        AfterRead(signal, null);
+        OnCapacityChanged();
+    }
+
+    private void ApplySetting(Http2SettingId id, uint value)
+    {
+        switch (id)
+        {
+            case Http2SettingId.HeaderTableSize:
+                _encoder.SetPeerMaxTableSize((int)Math.Min(value, int.MaxValue));
+                break;
+            case Http2SettingId.EnablePush:
+                if (value != 0)
+                {
+                    throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, $"A server sent SETTINGS_ENABLE_PUSH = {value}.");
+                }
+
+                break;
+            case Http2SettingId.MaxConcurrentStreams:
+                _maxConcurrentStreams = (int)Math.Min(value, int.MaxValue);
+                break;
+            case Http2SettingId.InitialWindowSize:
+                if (value > int.MaxValue)
+                {
+                    throw new Http2ConnectionException(Http2ErrorCode.FlowControlError, $"SETTINGS_INITIAL_WINDOW_SIZE {value} is above 2^31-1.");
+                }
+
+                // The change applies to every open stream's window, which may go negative (section 6.9.2).
+                var delta = (int)value - _peerInitialWindow;
+                _peerInitialWindow = (int)value;
+                foreach (var stream in _streams.Values)
+                {
+                    stream.SendWindow += delta;
+                    if (stream.SendWindow > int.MaxValue)
+                    {
+                        throw new Http2ConnectionException(Http2ErrorCode.FlowControlError, "A window update made a stream window exceed 2^31-1.");
+                    }
+                }
+
+                break;
+            case Http2SettingId.MaxFrameSize:
+                if (value is < DefaultMaxFrameSize or > 16_777_215)
+                {
+                    throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, $"SETTINGS_MAX_FRAME_SIZE {value} is outside 16384..16777215.");
+                }
+
+                _peerMaxFrameSize = (int)value;
+                break;
+        }
+    }
+
+    private void OnPing(Http2FrameHeader header, in ReadOnlySequence<byte> payload)
+    {
+        if (header.StreamId != 0)
+        {
+            throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, "PING frame on a stream.");
+        }
+
+        RequireLength(header, 8);
+        Span<byte> bytes = stackalloc byte[8];
+        payload.CopyTo(bytes);
+        var value = BinaryPrimitives.ReadInt64BigEndian(bytes);
+        bool signal;
+        lock (_sync)
+        {
+            if (header.HasFlag(Http2FrameFlags.Ack))
+            {
+                if (value == KeepAlivePingPayload)
+                {
+                    _pingSentAt = 0;
+                }
+
+                return;
+            }
+
+            Http2FrameWriter.WritePing(_pending, value, ack: true);
+            signal = ScheduleWrite();
+        }
+
+        AfterRead(signal, null);
+    }
+
+    private void OnGoAway(Http2FrameHeader header, in ReadOnlySequence<byte> payload)
+    {
+        if (header.StreamId != 0)
+        {
+            throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, "GOAWAY frame on a stream.");
+        }
+
+        if (header.Length < 8)
+        {
+            throw new Http2ConnectionException(Http2ErrorCode.FrameSizeError, "GOAWAY frame shorter than 8 bytes.");
+        }
+
+        Span<byte> bytes = stackalloc byte[8];
+        payload.Slice(0, 8).CopyTo(bytes);
+        var lastStreamId = (int)(BinaryPrimitives.ReadUInt32BigEndian(bytes) & 0x7FFF_FFFF);
+        var code = (Http2ErrorCode)BinaryPrimitives.ReadUInt32BigEndian(bytes[4..]);
+        lock (_sync)
+        {
+            _goingAway = true;
+            _goAwayLastStreamId = Math.Min(_goAwayLastStreamId, lastStreamId);
+            foreach (var stream in _streams.Values.Where(s => s.Id > _goAwayLastStreamId).ToArray())
+            {
+                // Never processed by the server: safe to send again elsewhere (section 6.8).
+                stream.Fail(new Http2StreamException(code, true, $"The server is shutting the connection down (GOAWAY {code}) and did not process this stream."));
+                CloseStream(stream);
+            }
+
+            if (_streams.Count == 0 && _failure is null)
+            {
+                _ = Task.Run(() => DisposeAsync().AsTask());
+            }
+        }
+
+        OnCapacityChanged();
+    }
+
+    private void OnWindowUpdate(Http2FrameHeader header, in ReadOnlySequence<byte> payload)
+    {
+        RequireLength(header, 4);
+        var increment = (int)(ReadUInt32(payload) & 0x7FFF_FFFF);
+        var signal = false;
+        Http2ClientStream? finished = null;
+        lock (_sync)
+        {
+            if (header.StreamId == 0)
+            {
+                if (increment == 0)
+                {
+                    throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, "WINDOW_UPDATE with an increment of 0 on the connection.");
+                }
+
+                _sendWindow += increment;
+                if (_sendWindow > int.MaxValue)
+                {
+                    throw new Http2ConnectionException(Http2ErrorCode.FlowControlError, "WINDOW_UPDATE made the connection window exceed 2^31-1.");
+                }
+            }
+            else if (FindStream(header) is { } stream)
+            {
+                if (increment == 0 || (stream.SendWindow += increment) > int.MaxValue)
+                {
+                    signal = FailStreamLocked(stream, increment == 0 ? Http2ErrorCode.ProtocolError : Http2ErrorCode.FlowControlError, "invalid WINDOW_UPDATE on the stream");
+                    finished = stream;
+                }
+            }
+
+            WakeBlockedStreams();
+        }
+
+        AfterRead(signal, finished);
+    }
+
+    /// <summary>Resets a stream for a response that broke the protocol (under the lock); true when the writer needs a signal.</summary>
+    private bool FailStreamLocked(Http2ClientStream stream, Http2ErrorCode code, string problem)
+    {
+        Http2FrameWriter.WriteRstStream(_pending, stream.Id, code);
+        stream.Fail(new Http2StreamException(code, false, $"Malformed response from the server: {problem}."));
+        CloseStream(stream);
+        return ScheduleWrite();
+    }
+
+    private void AfterRead(bool signal, Http2ClientStream? finished)
+    {
+        if (signal)
+        {
+            _writeSignal.Set();
+        }
+
+        if (finished is not null)
+        {
+            OnCapacityChanged();
+        }
+    }
+
+    private Http2ClientStream? FindStream(Http2FrameHeader header) => FindStream(header.StreamId);
+
+    /// <summary>The open stream with this id; null for one that already closed. An id never opened is a protocol error.</summary>
+    private Http2ClientStream? FindStream(int streamId)
+    {
+        if (_streams.TryGetValue(streamId, out var stream))
+        {
+            return stream;
+        }
+
+        if ((streamId & 1) == 0 || streamId >= _nextStreamId)
+        {
+            throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, $"Frame on stream {streamId}, which the client never opened.");
+        }
+
+        return null;
+    }
+
+    private static void RequireStream(Http2FrameHeader header)
+    {
+        if (header.StreamId == 0)
+        {
+            throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, $"{header.Type} frame on stream 0.");
+        }
+    }
+
+    private static void RequireLength(Http2FrameHeader header, int length)
+    {
+        if (header.Length != length)
+        {
+            throw new Http2ConnectionException(Http2ErrorCode.FrameSizeError, $"{header.Type} frame of {header.Length} bytes; expected {length}.");
+        }
+    }
+
+    private static ReadOnlySequence<byte> RemovePadding(Http2FrameHeader header, in ReadOnlySequence<byte> payload)
+    {
+        if (!header.HasFlag(Http2FrameFlags.Padded))
+        {
+            return payload;
+        }
+
+        if (payload.IsEmpty)
+        {
+            throw new Http2ConnectionException(Http2ErrorCode.FrameSizeError, $"Padded {header.Type} frame without a pad length.");
+        }
+
+        var padLength = payload.FirstSpan[0];
+        if (padLength >= payload.Length)
+        {
+            throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, $"{header.Type} frame padding as long as the frame.");
+        }
+
+        return payload.Slice(1, payload.Length - 1 - padLength);
+    }
+
+    private static uint ReadUInt32(in ReadOnlySequence<byte> payload)
+    {
+        Span<byte> bytes = stackalloc byte[4];
+        payload.Slice(0, 4).CopyTo(bytes);
+        return BinaryPrimitives.ReadUInt32BigEndian(bytes);
+    }
+
+    private void SendGoAwayBeforeClosing(Http2ErrorCode code)
+    {
+        lock (_sync)
+        {
+            if (_failure is not null)
+            {
+                return;
+            }
+
+            // The last stream id names server-initiated streams, of which a client accepts none.
+            Http2FrameWriter.WriteGoAway(_pending, 0, code);
+            ScheduleWrite();
+        }
+
+        _writeSignal.Set();
+    }
+
+    private sealed class DiscardingHeaderSink : IHpackHeaderSink
+    {
+        public static readonly DiscardingHeaderSink Instance = new();
+
+        public void OnHeader(string name, string value)
+        {
+        }
+    }
+}

@@ -1,0 +1,274 @@
+using System.Buffers;
+using Ferry.Grpc.Protocol;
+
+namespace Ferry.Grpc.Http2;
+
+/// <summary>
+/// Output and send-side flow control. Frames are appended to <see cref="_pending"/> under the lock; one writer loop
+/// swaps it for the spare buffer and writes the batch, so frames queued while a write is in progress leave together.
+/// What waits in <see cref="_pending"/> is bounded by the server's flow-control windows (DATA) plus small frames.
+/// </summary>
+internal sealed partial class Http2ClientConnection
+{
+    private readonly AsyncSignal _writeSignal = new();
+    private readonly List<Http2ClientStream> _blockedStreams = [];
+    private PooledBufferWriter _pending;
+    private PooledBufferWriter _spare;
+    private bool _writeScheduled;
+    private Task _writeLoop = Task.CompletedTask;
+    private int _peerInitialWindow = DefaultWindow;
+    private int _peerMaxFrameSize = DefaultMaxFrameSize;
+    private long _sendWindow = DefaultWindow;
+
+    private const int DefaultWindow = 65_535;
+    private const int DefaultMaxFrameSize = 16_384;
+
+    private void Start()
+    {
+        lock (_sync)
+        {
+            _pending.Write(Http2FrameWriter.ClientPreface);
+            Http2FrameWriter.WriteSettings(_pending,
+            [
+                (Http2SettingId.EnablePush, 0),
+                (Http2SettingId.InitialWindowSize, (uint)_options.InitialStreamWindow),
+                (Http2SettingId.MaxFrameSize, (uint)_options.MaxFrameSize),
+                (Http2SettingId.MaxHeaderListSize, (uint)_options.MaxHeaderListSize),
+            ]);
+            if (_options.InitialConnectionWindow > DefaultWindow)
+            {
+                Http2FrameWriter.WriteWindowUpdate(_pending, 0, _options.InitialConnectionWindow - DefaultWindow);
+            }
+
+            _writeScheduled = true;
+        }
+
+        _writeSignal.Set();
+        _writeLoop = Task.Run(WriteLoopAsync);
+        _readLoop = Task.Run(ReadLoopAsync);
+    }
+
+    /// <summary>Marks output as queued (under the lock); true when the caller must signal the writer after unlocking.</summary>
+    private bool ScheduleWrite()
+    {
+        if (_writeScheduled)
+        {
+            return false;
+        }
+
+        _writeScheduled = true;
+        return true;
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                await _writeSignal.WaitAsync().ConfigureAwait(false);
+                while (true)
+                {
+                    PooledBufferWriter batch;
+                    lock (_sync)
+                    {
+                        if (_pending.WrittenCount == 0)
+                        {
+                            _writeScheduled = false;
+                            if (_failure is not null)
+                            {
+                                return;
+                            }
+
+                            break;
+                        }
+
+                        batch = _pending;
+                        _pending = _spare;
+                        _spare = batch;
+                    }
+
+                    await _transport.WriteAsync(batch.WrittenMemory).ConfigureAwait(false);
+                    batch.Reset();
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            Abort(ex is IOException or ObjectDisposedException ? ex : new IOException("Writing to the server failed.", ex));
+        }
+        finally
+        {
+            lock (_sync)
+            {
+                _pending.Dispose();
+                _spare.Dispose();
+            }
+        }
+    }
+
+    internal bool TryWriteData(Http2ClientStream stream, in ReadOnlySequence<byte> data, bool endStream)
+    {
+        bool signal;
+        lock (_sync)
+        {
+            ThrowIfCannotSend(stream);
+            var length = data.Length;
+            if (length > stream.SendWindow || length > _sendWindow)
+            {
+                return false;
+            }
+
+            WriteDataFrames(stream, data, endStream);
+            signal = ScheduleWrite();
+        }
+
+        AfterWrite(stream, signal);
+        return true;
+    }
+
+    internal async ValueTask WriteDataAsync(Http2ClientStream stream, ReadOnlySequence<byte> data, bool endStream)
+    {
+        while (true)
+        {
+            Task? wait = null;
+            bool signal;
+            lock (_sync)
+            {
+                ThrowIfCannotSend(stream);
+                var allowed = Math.Min(Math.Min(stream.SendWindow, _sendWindow), data.Length);
+                if (allowed <= 0 && !data.IsEmpty)
+                {
+                    wait = stream.WaitForWindow();
+                    _blockedStreams.Add(stream);
+                    signal = false;
+                }
+                else
+                {
+                    var chunk = data.Slice(0, allowed);
+                    data = data.Slice(allowed);
+                    WriteDataFrames(stream, chunk, endStream && data.IsEmpty);
+                    signal = ScheduleWrite();
+                }
+            }
+
+            AfterWrite(stream, signal);
+            if (wait is not null)
+            {
+                await wait.ConfigureAwait(false);
+            }
+            else if (data.IsEmpty)
+            {
+                return;
+            }
+        }
+    }
+
+    internal void EndRequest(Http2ClientStream stream)
+    {
+        bool signal;
+        lock (_sync)
+        {
+            if (stream.LocalEnded || stream.Closed || _failure is not null)
+            {
+                return;
+            }
+
+            WriteDataFrames(stream, ReadOnlySequence<byte>.Empty, endStream: true);
+            signal = ScheduleWrite();
+        }
+
+        AfterWrite(stream, signal);
+    }
+
+    /// <summary>Outside the lock: wakes the writer if asked, and tells the pool when the write finished the stream.</summary>
+    private void AfterWrite(Http2ClientStream stream, bool signal)
+    {
+        if (signal)
+        {
+            _writeSignal.Set();
+        }
+
+        if (stream.Closed)
+        {
+            OnCapacityChanged();
+        }
+    }
+
+    private void ThrowIfCannotSend(Http2ClientStream stream)
+    {
+        if (stream.Closed || _failure is not null)
+        {
+            throw new OperationCanceledException("The stream has ended; no more request data can be sent.");
+        }
+
+        if (stream.LocalEnded)
+        {
+            throw new InvalidOperationException("The request was already ended.");
+        }
+    }
+
+    /// <summary>DATA frames of at most the server's frame size, taken from the windows (under the lock).</summary>
+    private void WriteDataFrames(Http2ClientStream stream, ReadOnlySequence<byte> data, bool endStream)
+    {
+        var length = data.Length;
+        stream.SendWindow -= length;
+        _sendWindow -= length;
+        do
+        {
+            var frame = data.Slice(0, Math.Min(data.Length, _peerMaxFrameSize));
+            data = data.Slice(frame.Length);
+            Http2FrameWriter.WriteData(_pending, stream.Id, frame, endStream && data.IsEmpty);
+        }
+        while (!data.IsEmpty);
+
+        if (endStream)
+        {
+            stream.LocalEnded = true;
+            if (stream.RemoteEnded)
+            {
+                CloseStream(stream);
+            }
+        }
+    }
+
+    /// <summary>Wakes streams waiting for window after the server granted some (under the lock).</summary>
+    private void WakeBlockedStreams()
+    {
+        foreach (var stream in _blockedStreams)
+        {
+            stream.WakeWindowWaiter();
+        }
+
+        _blockedStreams.Clear();
+    }
+
+    /// <summary>The caller consumed body bytes: grant the server that much stream window again, in batches.</summary>
+    internal void OnBodyConsumed(Http2ClientStream stream, int length)
+    {
+        bool signal;
+        lock (_sync)
+        {
+            if (stream.RemoteEnded || stream.Closed || _failure is not null)
+            {
+                return;
+            }
+
+            stream.UnackedConsumed += length;
+            if (stream.UnackedConsumed < _options.InitialStreamWindow / 2)
+            {
+                return;
+            }
+
+            stream.ReceiveWindow += stream.UnackedConsumed;
+            Http2FrameWriter.WriteWindowUpdate(_pending, stream.Id, stream.UnackedConsumed);
+            stream.UnackedConsumed = 0;
+            signal = ScheduleWrite();
+        }
+
+        if (signal)
+        {
+            _writeSignal.Set();
+        }
+    }
+}

@@ -1,0 +1,332 @@
+using System.Diagnostics.CodeAnalysis;
+using System.IO.Pipelines;
+using Ferry.Grpc.Protocol;
+
+namespace Ferry.Grpc.Http2;
+
+/// <summary>
+/// The client side of one HTTP/2 connection, multiplexing many streams. Built for forwarding: no HttpRequestMessage,
+/// header blocks encoded straight from the caller's headers, DATA payloads copied once into the output.
+/// <code>
+///   callers ──(under _sync: HPACK-encode, frame, append to _pending)──► writer loop ──► one write per batch ─► transport
+///   transport ─► read loop ─► frames ─► HPACK decode / body pipes / windows / settings / ping / goaway ─► streams
+/// </code>
+/// One lock guards the streams, the windows, the encoder and the output buffer: every holder only copies bytes or
+/// flips state, so contention stays short, and frames from many streams leave together in one syscall.
+/// Split by concern: .Reading.cs (the read loop and inbound frames), .Writing.cs (output and flow control).
+/// </summary>
+internal sealed partial class Http2ClientConnection : IAsyncDisposable
+{
+    private readonly Stream _transport;
+    private readonly Http2ClientOptions _options;
+    private readonly TimeProvider _time;
+    private readonly PipeReader _input;
+    private readonly HpackDecoder _decoder;
+    private readonly HpackEncoder _encoder = new();
+    private readonly Http2HeaderWriter _headerWriter;
+    private readonly Dictionary<int, Http2ClientStream> _streams = [];
+    private readonly object _sync = new();
+    private readonly TaskCompletionSource _settingsReceived = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ITimer? _keepAliveTimer;
+    private int _nextStreamId = 1;
+    private int _maxConcurrentStreams;
+    private int _goAwayLastStreamId = int.MaxValue;
+    private bool _goingAway;
+    private Exception? _failure;
+    private long _idleSince;
+    private long _pingSentAt;
+    private Task _readLoop = Task.CompletedTask;
+
+    private Http2ClientConnection(Stream transport, Http2ClientOptions options, TimeProvider time)
+    {
+        _transport = transport;
+        _options = options;
+        _time = time;
+        _input = PipeReader.Create(transport, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true));
+        _decoder = new HpackDecoder(HpackDefaultTableSize, options.MaxHeaderListSize);
+        _headerWriter = new Http2HeaderWriter(_encoder);
+        _maxConcurrentStreams = options.DefaultMaxConcurrentStreams;
+        _receiveWindow = options.InitialConnectionWindow;
+        _idleSince = time.GetTimestamp();
+        _pending = new PooledBufferWriter();
+        _spare = new PooledBufferWriter();
+        if (options.KeepAliveTime is { } keepAlive)
+        {
+            var period = keepAlive < options.KeepAliveTimeout ? keepAlive : options.KeepAliveTimeout;
+            _keepAliveTimer = time.CreateTimer(static s => ((Http2ClientConnection)s!).OnKeepAliveTick(), this, period, period);
+        }
+    }
+
+    private const int HpackDefaultTableSize = 4096;
+
+    /// <summary>Raised (outside the lock) when a stream slot frees up or the connection stops taking streams.</summary>
+    public event Action<Http2ClientConnection>? CapacityChanged;
+
+    /// <summary>Streams open now.</summary>
+    public int ActiveStreams
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _streams.Count;
+            }
+        }
+    }
+
+    /// <summary>False once the connection failed, was closed, or the server sent GOAWAY: it takes no new streams.</summary>
+    public bool IsUsable
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _failure is null && !_goingAway;
+            }
+        }
+    }
+
+    /// <summary>How long the connection has had no stream open; zero while it has some.</summary>
+    public TimeSpan IdleFor
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _streams.Count > 0 ? TimeSpan.Zero : _time.GetElapsedTime(_idleSince);
+            }
+        }
+    }
+
+    /// <summary>Completes when the connection is closed, for whatever reason.</summary>
+    public Task Completion => _readLoop;
+
+    /// <summary>
+    /// Sends the preface and SETTINGS over <paramref name="transport"/> and waits for the server's SETTINGS; a server
+    /// that does not speak HTTP/2 (or answers nothing) fails here, before any stream is risked on it.
+    /// </summary>
+    public static async Task<Http2ClientConnection> ConnectAsync(Stream transport, Http2ClientOptions options, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var connection = new Http2ClientConnection(transport, options, time);
+        connection.Start();
+        try
+        {
+            await connection._settingsReceived.Task.WaitAsync(options.HandshakeTimeout, time, cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch (TimeoutException)
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw new IOException($"The server sent no HTTP/2 SETTINGS within {options.HandshakeTimeout.TotalSeconds:0.###} s; is it an HTTP/2 (h2c or h2) server?");
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Opens a stream and queues its HEADERS, written by <paramref name="writeHeaders"/> (pseudo-headers first). False
+    /// when the connection has no room for another stream or takes no new ones.
+    /// </summary>
+    public bool TryOpenStream<TState>(Action<Http2HeaderWriter, TState> writeHeaders, TState state, bool endStream, [NotNullWhen(true)] out Http2ClientStream? stream)
+    {
+        bool signal;
+        lock (_sync)
+        {
+            if (_failure is not null || _goingAway || _streams.Count >= _maxConcurrentStreams || _nextStreamId > MaxStreamId)
+            {
+                stream = null;
+                return false;
+            }
+
+            _headerWriter.Begin();
+            writeHeaders(_headerWriter, state);
+            var id = _nextStreamId;
+            _nextStreamId += 2;
+            stream = new Http2ClientStream(this, id, _peerInitialWindow, _options.InitialStreamWindow) { LocalEnded = endStream };
+            _streams.Add(id, stream);
+            Http2FrameWriter.WriteHeaders(_pending, id, _headerWriter.Block, endStream, _peerMaxFrameSize);
+            signal = ScheduleWrite();
+        }
+
+        if (signal)
+        {
+            _writeSignal.Set();
+        }
+
+        return true;
+    }
+
+    private const int MaxStreamId = int.MaxValue - 2;
+
+    /// <summary>Resets <paramref name="stream"/> unless it already ended; its pending and later reads fail with <paramref name="reason"/>.</summary>
+    internal void ResetStream(Http2ClientStream stream, Http2ErrorCode errorCode, Exception reason)
+    {
+        bool signal;
+        lock (_sync)
+        {
+            if (stream.Closed)
+            {
+                return;
+            }
+
+            signal = false;
+            if (_failure is null)
+            {
+                Http2FrameWriter.WriteRstStream(_pending, stream.Id, errorCode);
+                signal = ScheduleWrite();
+            }
+
+            stream.Fail(reason);
+            CloseStream(stream);
+        }
+
+        if (signal)
+        {
+            _writeSignal.Set();
+        }
+
+        OnCapacityChanged();
+    }
+
+    /// <summary>Removes a finished stream (under the lock).</summary>
+    private void CloseStream(Http2ClientStream stream)
+    {
+        stream.Closed = true;
+        _streams.Remove(stream.Id);
+        if (_streams.Count == 0)
+        {
+            _idleSince = _time.GetTimestamp();
+            if (_goingAway && _failure is null)
+            {
+                // Drained after GOAWAY: nothing more will happen on this connection.
+                _ = Task.Run(() => DisposeAsync().AsTask());
+            }
+        }
+    }
+
+    private void OnCapacityChanged() => CapacityChanged?.Invoke(this);
+
+    /// <summary>Fails the connection: every open stream fails with <paramref name="error"/>, the transport closes.</summary>
+    private void Abort(Exception error, bool flushPending = false)
+    {
+        Http2ClientStream[] streams;
+        lock (_sync)
+        {
+            if (_failure is not null)
+            {
+                return;
+            }
+
+            _failure = error;
+            streams = [.. _streams.Values];
+            _streams.Clear();
+            foreach (var stream in streams)
+            {
+                stream.Closed = true;
+                stream.Fail(StreamFailure(stream, error));
+            }
+        }
+
+        _keepAliveTimer?.Dispose();
+        _settingsReceived.TrySetException(error);
+        _writeSignal.Set();
+        if (flushPending)
+        {
+            _ = CloseTransportAfterFlushAsync();
+        }
+        else
+        {
+            CloseTransport();
+        }
+
+        OnCapacityChanged();
+    }
+
+    /// <summary>Lets the writer send what is queued (a GOAWAY saying why), for a second at most, then closes.</summary>
+    private async Task CloseTransportAfterFlushAsync()
+    {
+        await Task.WhenAny(_writeLoop, Task.Delay(TimeSpan.FromSeconds(1), _time)).ConfigureAwait(false);
+        CloseTransport();
+    }
+
+    private void CloseTransport()
+    {
+        try
+        {
+            _transport.Dispose();
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static Http2StreamException StreamFailure(Http2ClientStream stream, Exception error) => error switch
+    {
+        Http2StreamException streamError => streamError,
+        Http2ConnectionException protocol => new Http2StreamException(protocol.ErrorCode, false, $"The HTTP/2 connection failed: {protocol.Message}", protocol),
+        _ => new Http2StreamException(Http2ErrorCode.InternalError, false, $"The HTTP/2 connection was lost: {error.Message}", error),
+    };
+
+    private void OnKeepAliveTick()
+    {
+        bool signal;
+        var unanswered = false;
+        lock (_sync)
+        {
+            if (_failure is not null || (_pingSentAt == 0 && _streams.Count == 0))
+            {
+                return;
+            }
+
+            if (_pingSentAt == 0)
+            {
+                _pingSentAt = _time.GetTimestamp();
+                Http2FrameWriter.WritePing(_pending, KeepAlivePingPayload, ack: false);
+                signal = ScheduleWrite();
+            }
+            else if (_time.GetElapsedTime(_pingSentAt) < _options.KeepAliveTimeout)
+            {
+                return;
+            }
+            else
+            {
+                signal = false;
+                unanswered = true;
+            }
+        }
+
+        if (unanswered)
+        {
+            Abort(new IOException($"The server did not answer a keepalive PING within {_options.KeepAliveTimeout.TotalSeconds:0.###} s."));
+        }
+        else if (signal)
+        {
+            _writeSignal.Set();
+        }
+    }
+
+    private const long KeepAlivePingPayload = 0x4665727279_4b41; // "FerryKA"
+
+    /// <summary>Says goodbye (GOAWAY NO_ERROR) when possible, then closes; open streams fail.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        bool graceful;
+        lock (_sync)
+        {
+            graceful = _failure is null;
+            if (graceful)
+            {
+                Http2FrameWriter.WriteGoAway(_pending, 0, Http2ErrorCode.NoError);
+                ScheduleWrite();
+            }
+        }
+
+        Abort(new ObjectDisposedException(nameof(Http2ClientConnection), "The connection was closed."), flushPending: graceful);
+        await _readLoop.ConfigureAwait(false);
+        await _writeLoop.ConfigureAwait(false);
+        _headerWriter.Release();
+    }
+}

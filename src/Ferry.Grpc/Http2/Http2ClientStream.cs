@@ -1,0 +1,240 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Ferry.Grpc.Protocol;
+
+namespace Ferry.Grpc.Http2;
+
+/// <summary>
+/// One request/response exchange on an <see cref="Http2ClientConnection"/>. The caller sends the request body with
+/// <see cref="TryWriteData"/>/<see cref="WriteDataAsync"/>, awaits <see cref="ReadHeadersAsync"/>, drains the body with
+/// <see cref="TryReadBody"/>/<see cref="ReadBodyAsync"/>/<see cref="AdvanceBody"/> (which returns flow-control
+/// credit), then reads <see cref="Trailers"/>. Disposing a stream that has not finished resets it (CANCEL).
+/// The connection's read loop is the only writer of the body pipe, always under the connection's lock.
+/// </summary>
+internal sealed class Http2ClientStream : IHpackHeaderSink, IDisposable
+{
+    private static readonly PipeOptions BodyPipeOptions = new(
+        pauseWriterThreshold: 0, resumeWriterThreshold: 0, readerScheduler: PipeScheduler.ThreadPool,
+        writerScheduler: PipeScheduler.Inline, useSynchronizationContext: false, minimumSegmentSize: 4096);
+
+    private readonly Http2ClientConnection _connection;
+    private readonly Pipe _body = new(BodyPipeOptions);
+    private readonly TaskCompletionSource _headersReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private List<KeyValuePair<string, string>> _decoding = [];
+    private string? _malformed;
+    private bool _expectingTrailers;
+    private TaskCompletionSource? _windowWaiter;
+
+    internal Http2ClientStream(Http2ClientConnection connection, int id, int sendWindow, int receiveWindow)
+    {
+        _connection = connection;
+        Id = id;
+        SendWindow = sendWindow;
+        ReceiveWindow = receiveWindow;
+    }
+
+    public int Id { get; }
+
+    /// <summary>The response's :status (valid once <see cref="ReadHeadersAsync"/> completed).</summary>
+    public int StatusCode { get; private set; }
+
+    /// <summary>The response headers, without pseudo-headers.</summary>
+    public List<KeyValuePair<string, string>> Headers { get; private set; } = [];
+
+    /// <summary>True when the response ended with its headers (a trailers-only response in gRPC terms).</summary>
+    public bool EndedWithHeaders { get; private set; }
+
+    /// <summary>The trailers, once the body has completed; empty if the response ended without any.</summary>
+    public List<KeyValuePair<string, string>> Trailers { get; private set; } = [];
+
+    /// <summary>Whether the request was ended with END_STREAM.</summary>
+    public bool RequestEnded => LocalEnded;
+
+    /// <summary>Whether the stream is over (ended both ways, reset, or its connection failed).</summary>
+    public bool IsClosed => Volatile.Read(ref Closed);
+
+    // State below is owned by the connection and changed under its lock.
+    internal long SendWindow;
+    internal int ReceiveWindow;
+    internal int UnackedConsumed;
+    internal bool LocalEnded;
+    internal bool RemoteEnded;
+    internal bool Closed;
+
+    public Task ReadHeadersAsync() => _headersReady.Task;
+
+    public bool TryReadBody(out ReadResult result) => _body.Reader.TryRead(out result);
+
+    public ValueTask<ReadResult> ReadBodyAsync() => _body.Reader.ReadAsync();
+
+    /// <summary>Consumes everything <paramref name="result"/> held and grants the server as much window again.</summary>
+    public void AdvanceBody(ReadResult result)
+    {
+        var length = result.Buffer.Length;
+        _body.Reader.AdvanceTo(result.Buffer.End);
+        if (length > 0)
+        {
+            _connection.OnBodyConsumed(this, (int)length);
+        }
+    }
+
+    /// <summary>Sends <paramref name="data"/> now if the flow-control windows allow all of it; false (nothing sent) if not.</summary>
+    public bool TryWriteData(in ReadOnlySequence<byte> data, bool endStream) => _connection.TryWriteData(this, data, endStream);
+
+    /// <summary>Sends <paramref name="data"/>, waiting for window as needed.</summary>
+    public ValueTask WriteDataAsync(ReadOnlySequence<byte> data, bool endStream) => _connection.WriteDataAsync(this, data, endStream);
+
+    /// <summary>Ends the request (an empty DATA frame with END_STREAM) unless it already ended.</summary>
+    public void EndRequest() => _connection.EndRequest(this);
+
+    /// <summary>Resets the stream with <paramref name="errorCode"/> unless it already ended; pending reads fail.</summary>
+    public void Reset(Http2ErrorCode errorCode, Exception? reason = null) =>
+        _connection.ResetStream(this, errorCode, reason ?? new OperationCanceledException("The stream was reset by the caller."));
+
+    public void Dispose()
+    {
+        Reset(Http2ErrorCode.Cancel);
+        _body.Reader.Complete();
+    }
+
+    void IHpackHeaderSink.OnHeader(string name, string value)
+    {
+        if (_malformed is not null)
+        {
+            return;
+        }
+
+        if (name.Length > 0 && name[0] == ':')
+        {
+            if (_expectingTrailers || name != ":status" || _decoding.Count > 0 || StatusCode != 0)
+            {
+                _malformed = $"unexpected pseudo-header '{name}'";
+                return;
+            }
+
+            StatusCode = ParseStatus(value);
+            if (StatusCode == 0)
+            {
+                _malformed = $"invalid :status '{value}'";
+            }
+
+            return;
+        }
+
+        if (!Http2HeaderRules.IsValidFieldName(name))
+        {
+            _malformed = $"invalid header name '{name}'";
+            return;
+        }
+
+        if (Http2HeaderRules.IsConnectionSpecific(name))
+        {
+            _malformed = $"connection-specific header '{name}'";
+            return;
+        }
+
+        _decoding.Add(new KeyValuePair<string, string>(name, value));
+    }
+
+    internal void BeginHeaderBlock()
+    {
+        _malformed = null;
+        if (!_expectingTrailers)
+        {
+            StatusCode = 0;
+        }
+
+        _decoding = [];
+    }
+
+    /// <summary>Called by the read loop after a header block was decoded into this stream; null if it was valid.</summary>
+    internal string? EndHeaderBlock(bool endStream)
+    {
+        if (_malformed is not null)
+        {
+            return _malformed;
+        }
+
+        if (_expectingTrailers)
+        {
+            if (!endStream)
+            {
+                return "trailers without END_STREAM";
+            }
+
+            Trailers = _decoding;
+            return null;
+        }
+
+        if (StatusCode == 0)
+        {
+            return "response headers without :status";
+        }
+
+        if (StatusCode < 200)
+        {
+            // An informational response (e.g. 100 Continue): the final headers are still to come.
+            return endStream ? "informational response with END_STREAM" : null;
+        }
+
+        Headers = _decoding;
+        EndedWithHeaders = endStream;
+        _expectingTrailers = true;
+        _headersReady.TrySetResult();
+        return null;
+    }
+
+    internal bool HeadersReceived => _expectingTrailers;
+
+    /// <summary>Appends a DATA payload to the body (under the connection's lock).</summary>
+    internal void DeliverData(in ReadOnlySequence<byte> payload)
+    {
+        if (payload.IsEmpty)
+        {
+            return;
+        }
+
+        var writer = _body.Writer;
+        foreach (var segment in payload)
+        {
+            writer.Write(segment.Span);
+        }
+
+        // Never waits: the pipe has no pause threshold; flow control bounds what it holds.
+        _ = writer.FlushAsync();
+    }
+
+    /// <summary>The response is complete (under the connection's lock).</summary>
+    internal void CompleteBody() => _body.Writer.Complete();
+
+    /// <summary>The stream failed: pending and later reads throw <paramref name="error"/> (under the connection's lock).</summary>
+    internal void Fail(Exception error)
+    {
+        _headersReady.TrySetException(error);
+        _body.Writer.Complete(error);
+        WakeWindowWaiter(error);
+    }
+
+    internal Task WaitForWindow()
+    {
+        _windowWaiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return _windowWaiter.Task;
+    }
+
+    internal void WakeWindowWaiter(Exception? error = null)
+    {
+        var waiter = _windowWaiter;
+        _windowWaiter = null;
+        if (error is null)
+        {
+            waiter?.TrySetResult();
+        }
+        else
+        {
+            waiter?.TrySetException(error);
+        }
+    }
+
+    private static int ParseStatus(string value) =>
+        value.Length == 3 && int.TryParse(value, System.Globalization.NumberStyles.None, null, out var status) && status >= 100 ? status : 0;
+}
