@@ -1,0 +1,363 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Ferry.Grpc.Http2;
+using Ferry.Grpc.Protocol;
+
+namespace Ferry.Grpc.Tests.Http2;
+
+/// <summary>
+/// Ferry's HTTP/2 client against a server scripted frame by frame: resets, refusals, GOAWAY, malformed responses,
+/// flow control, pings and protocol violations. A failure on one stream must leave the others working.
+/// </summary>
+public sealed class Http2ClientConnectionTests
+{
+    private static readonly TimeSpan Timeout = ScriptedHttp2Server.Timeout;
+
+    private static void Post(Http2HeaderWriter headers, string path)
+    {
+        headers.Add(":method", "POST");
+        headers.Add(":scheme", "http");
+        headers.Add(":authority", "backend");
+        headers.Add(":path", path);
+        headers.Add("content-type", "application/grpc");
+        headers.Add("te", "trailers");
+    }
+
+    private static Http2ClientStream Open(Http2ClientConnection connection, string path = "/svc/Method")
+    {
+        Assert.True(connection.TryOpenStream(Post, path, endStream: false, out var stream));
+        return stream;
+    }
+
+    private static async Task<byte[]> ReadBodyAsync(Http2ClientStream stream)
+    {
+        var body = new MemoryStream();
+        while (true)
+        {
+            var result = await stream.ReadBodyAsync().AsTask().WaitAsync(Timeout);
+            foreach (var segment in result.Buffer)
+            {
+                body.Write(segment.Span);
+            }
+
+            stream.AdvanceBody(result);
+            if (result.IsCompleted)
+            {
+                return body.ToArray();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_request_and_its_response_with_trailers_cross_the_connection()
+    {
+        await using var server = new ScriptedHttp2Server();
+        await using var connection = await server.ConnectClientAsync();
+        using var stream = Open(connection, "/pkg.Svc/Call");
+        stream.EndRequest();
+
+        var (id, headers) = await server.ReadRequestHeadersAsync();
+        Assert.Equal(
+            [":method=POST", ":scheme=http", ":authority=backend", ":path=/pkg.Svc/Call", "content-type=application/grpc", "te=trailers"],
+            headers.Select(h => $"{h.Key}={h.Value}"));
+        var data = await server.ReadFrameAsync(Http2FrameType.Data);
+        Assert.True(data.Header.HasFlag(Http2FrameFlags.EndStream));
+
+        await server.SendHeadersAsync(id, false, (":status", "200"), ("content-type", "application/grpc"), ("x-meta", "v"));
+        await server.SendDataAsync(id, [0, 0, 0, 0, 2, 8, 1], endStream: false);
+        await server.SendHeadersAsync(id, true, ("grpc-status", "0"), ("grpc-message", "ok"));
+
+        await stream.ReadHeadersAsync().WaitAsync(Timeout);
+        Assert.Equal(200, stream.StatusCode);
+        Assert.Contains(new KeyValuePair<string, string>("x-meta", "v"), stream.Headers);
+        Assert.Equal(new byte[] { 0, 0, 0, 0, 2, 8, 1 }, await ReadBodyAsync(stream));
+        Assert.Equal(["grpc-status=0", "grpc-message=ok"], stream.Trailers.Select(h => $"{h.Key}={h.Value}"));
+        Assert.True(stream.IsClosed);
+        Assert.Equal(0, connection.ActiveStreams);
+    }
+
+    [Fact]
+    public async Task A_trailers_only_response_ends_with_its_headers()
+    {
+        await using var server = new ScriptedHttp2Server();
+        await using var connection = await server.ConnectClientAsync();
+        using var stream = Open(connection);
+        var (id, _) = await server.ReadRequestHeadersAsync();
+
+        await server.SendHeadersAsync(id, true, (":status", "200"), ("content-type", "application/grpc"), ("grpc-status", "5"));
+
+        await stream.ReadHeadersAsync().WaitAsync(Timeout);
+        Assert.True(stream.EndedWithHeaders);
+        Assert.Contains(new KeyValuePair<string, string>("grpc-status", "5"), stream.Headers);
+        Assert.Empty(await ReadBodyAsync(stream));
+    }
+
+    [Fact]
+    public async Task A_refused_stream_is_reported_as_not_processed_and_the_next_stream_works()
+    {
+        await using var server = new ScriptedHttp2Server();
+        await using var connection = await server.ConnectClientAsync();
+        using var refused = Open(connection);
+        var (id, _) = await server.ReadRequestHeadersAsync();
+        await server.SendRstAsync(id, Http2ErrorCode.RefusedStream);
+
+        var error = await Assert.ThrowsAsync<Http2StreamException>(() => refused.ReadHeadersAsync().WaitAsync(Timeout));
+        Assert.True(error.RequestNotProcessed);
+        Assert.True(error.ResetByPeer);
+        Assert.Equal(Http2ErrorCode.RefusedStream, error.ErrorCode);
+
+        using var next = Open(connection);
+        var (nextId, _) = await server.ReadRequestHeadersAsync();
+        await server.SendHeadersAsync(nextId, true, (":status", "200"), ("grpc-status", "0"));
+        await next.ReadHeadersAsync().WaitAsync(Timeout);
+        Assert.Equal(200, next.StatusCode);
+    }
+
+    [Fact]
+    public async Task Goaway_fails_only_the_streams_the_server_never_processed_and_the_rest_complete()
+    {
+        await using var server = new ScriptedHttp2Server();
+        await using var connection = await server.ConnectClientAsync();
+        using var first = Open(connection);
+        using var second = Open(connection);
+        var (firstId, _) = await server.ReadRequestHeadersAsync();
+        var (secondId, _) = await server.ReadRequestHeadersAsync();
+
+        await server.WriteAsync(o => Http2FrameWriter.WriteGoAway(o, firstId, Http2ErrorCode.NoError));
+
+        var error = await Assert.ThrowsAsync<Http2StreamException>(() => second.ReadHeadersAsync().WaitAsync(Timeout));
+        Assert.True(error.RequestNotProcessed);
+        Assert.False(connection.IsUsable);
+        Assert.False(connection.TryOpenStream(Post, "/x", false, out _));
+
+        await server.SendHeadersAsync(firstId, true, (":status", "200"), ("grpc-status", "0"));
+        await first.ReadHeadersAsync().WaitAsync(Timeout);
+        Assert.True(first.EndedWithHeaders);
+        Assert.True(secondId > firstId);
+    }
+
+    [Theory]
+    [InlineData("X-Upper", "v", "invalid header name")]
+    [InlineData("connection", "close", "connection-specific header")]
+    [InlineData(":path", "/x", "unexpected pseudo-header")]
+    public async Task A_malformed_response_resets_only_its_stream(string name, string value, string expected)
+    {
+        await using var server = new ScriptedHttp2Server();
+        await using var connection = await server.ConnectClientAsync();
+        using var bad = Open(connection);
+        using var good = Open(connection);
+        var (badId, _) = await server.ReadRequestHeadersAsync();
+        var (goodId, _) = await server.ReadRequestHeadersAsync();
+
+        await server.WriteAsync(o =>
+        {
+            // Literal without indexing, new name, so the uppercase or forbidden name reaches the client as sent.
+            var block = new ArrayBufferWriter<byte>();
+            block.Write(new byte[] { 0x88 }); // :status 200
+            block.Write(new byte[] { 0x00, (byte)name.Length });
+            block.Write(Encoding.ASCII.GetBytes(name));
+            block.Write(new[] { (byte)value.Length });
+            block.Write(Encoding.ASCII.GetBytes(value));
+            Http2FrameWriter.WriteHeaders(o, badId, block.WrittenSpan, endStream: true, 16_384);
+        });
+
+        var error = await Assert.ThrowsAsync<Http2StreamException>(() => bad.ReadHeadersAsync().WaitAsync(Timeout));
+        Assert.Contains(expected, error.Message);
+        var rst = await server.ReadFrameAsync(Http2FrameType.RstStream);
+        Assert.Equal(badId, rst.Header.StreamId);
+        Assert.Equal((uint)Http2ErrorCode.ProtocolError, ScriptedHttp2Server.ReadUInt32(rst.Payload));
+
+        await server.SendHeadersAsync(goodId, true, (":status", "200"), ("grpc-status", "0"));
+        await good.ReadHeadersAsync().WaitAsync(Timeout);
+        Assert.True(connection.IsUsable);
+    }
+
+    [Fact]
+    public async Task Request_data_waits_for_the_servers_window_and_resumes_on_window_update()
+    {
+        await using var server = new ScriptedHttp2Server();
+        await using var connection = await server.ConnectClientAsync(settings: (Http2SettingId.InitialWindowSize, 10));
+        await server.ReadFrameAsync(Http2FrameType.Settings); // the client's ACK
+        using var stream = Open(connection);
+        var (id, _) = await server.ReadRequestHeadersAsync();
+
+        var payload = Enumerable.Range(0, 25).Select(i => (byte)i).ToArray();
+        Assert.False(stream.TryWriteData(new ReadOnlySequence<byte>(payload), endStream: true));
+        var sending = stream.WriteDataAsync(new ReadOnlySequence<byte>(payload), endStream: true).AsTask();
+
+        var first = await server.ReadFrameAsync(Http2FrameType.Data);
+        Assert.Equal(payload[..10], first.Payload);
+        await Task.Delay(100);
+        Assert.False(sending.IsCompleted);
+
+        await server.WriteAsync(o => Http2FrameWriter.WriteWindowUpdate(o, id, 100));
+        var rest = await server.ReadFrameAsync(Http2FrameType.Data);
+        Assert.Equal(payload[10..], rest.Payload);
+        Assert.True(rest.Header.HasFlag(Http2FrameFlags.EndStream));
+        await sending.WaitAsync(Timeout);
+    }
+
+    [Fact]
+    public async Task Consumed_response_data_is_granted_back_to_the_server()
+    {
+        await using var server = new ScriptedHttp2Server();
+        var options = new Http2ClientOptions { InitialStreamWindow = 65_536 };
+        await using var connection = await server.ConnectClientAsync(options);
+        using var stream = Open(connection);
+        var (id, _) = await server.ReadRequestHeadersAsync();
+        await server.SendHeadersAsync(id, false, (":status", "200"));
+        await server.SendDataAsync(id, new byte[16_384], endStream: false);
+        await server.SendDataAsync(id, new byte[16_384], endStream: false);
+        await stream.ReadHeadersAsync().WaitAsync(Timeout);
+
+        var received = 0L;
+        while (received < 32_768)
+        {
+            var result = await stream.ReadBodyAsync().AsTask().WaitAsync(Timeout);
+            received += result.Buffer.Length;
+            stream.AdvanceBody(result);
+        }
+
+        while (true)
+        {
+            var update = await server.ReadFrameAsync(Http2FrameType.WindowUpdate);
+            if (update.Header.StreamId == id)
+            {
+                Assert.Equal(32_768u, ScriptedHttp2Server.ReadUInt32(update.Payload));
+                break;
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_server_sending_more_than_the_stream_window_gets_a_flow_control_reset()
+    {
+        await using var server = new ScriptedHttp2Server();
+        await using var connection = await server.ConnectClientAsync(new Http2ClientOptions { InitialStreamWindow = 1000 });
+        using var stream = Open(connection);
+        var (id, _) = await server.ReadRequestHeadersAsync();
+        await server.SendHeadersAsync(id, false, (":status", "200"));
+        await server.SendDataAsync(id, new byte[1001], endStream: false);
+
+        await stream.ReadHeadersAsync().WaitAsync(Timeout);
+        await Assert.ThrowsAsync<Http2StreamException>(() => ReadBodyAsync(stream));
+        var rst = await server.ReadFrameAsync(Http2FrameType.RstStream);
+        Assert.Equal((uint)Http2ErrorCode.FlowControlError, ScriptedHttp2Server.ReadUInt32(rst.Payload));
+        Assert.True(connection.IsUsable);
+    }
+
+    [Fact]
+    public async Task A_ping_is_answered_with_the_same_payload()
+    {
+        await using var server = new ScriptedHttp2Server();
+        await using var connection = await server.ConnectClientAsync();
+        await server.WriteAsync(o => Http2FrameWriter.WritePing(o, 0x0102030405060708, ack: false));
+
+        var ack = await server.ReadFrameAsync(Http2FrameType.Ping);
+        Assert.True(ack.Header.HasFlag(Http2FrameFlags.Ack));
+        Assert.Equal(new byte[] { 1, 2, 3, 4, 5, 6, 7, 8 }, ack.Payload);
+    }
+
+    [Theory]
+    [InlineData("oversized frame", Http2ErrorCode.FrameSizeError)]
+    [InlineData("data on stream 0", Http2ErrorCode.ProtocolError)]
+    [InlineData("push promise", Http2ErrorCode.ProtocolError)]
+    [InlineData("bad hpack", Http2ErrorCode.CompressionError)]
+    [InlineData("stream never opened", Http2ErrorCode.ProtocolError)]
+    public async Task A_protocol_violation_ends_the_connection_with_goaway_and_fails_its_streams(string violation, Http2ErrorCode expected)
+    {
+        await using var server = new ScriptedHttp2Server();
+        await using var connection = await server.ConnectClientAsync(new Http2ClientOptions { MaxFrameSize = 16_384 });
+        using var stream = Open(connection);
+        var (id, _) = await server.ReadRequestHeadersAsync();
+
+        await server.WriteRawAsync(violation switch
+        {
+            "oversized frame" => ScriptedHttp2Server.Frame(Http2FrameType.Data, 0, id, new byte[16_385]),
+            "data on stream 0" => ScriptedHttp2Server.Frame(Http2FrameType.Data, 0, 0, [1]),
+            "push promise" => ScriptedHttp2Server.Frame(Http2FrameType.PushPromise, Http2FrameFlags.EndHeaders, id, [0, 0, 0, 2, 0x88]),
+            "bad hpack" => ScriptedHttp2Server.Frame(Http2FrameType.Headers, Http2FrameFlags.EndHeaders, id, [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F]),
+            _ => ScriptedHttp2Server.Frame(Http2FrameType.Headers, Http2FrameFlags.EndHeaders, 99, [0x88]),
+        });
+
+        var goAway = await server.ReadFrameAsync(Http2FrameType.GoAway);
+        Assert.Equal((uint)expected, ScriptedHttp2Server.ReadUInt32(goAway.Payload, 4));
+        await Assert.ThrowsAsync<Http2StreamException>(() => stream.ReadHeadersAsync().WaitAsync(Timeout));
+        Assert.False(connection.IsUsable);
+    }
+
+    [Fact]
+    public async Task The_servers_stream_limit_is_respected()
+    {
+        await using var server = new ScriptedHttp2Server();
+        await using var connection = await server.ConnectClientAsync(settings: (Http2SettingId.MaxConcurrentStreams, 1));
+        await server.ReadFrameAsync(Http2FrameType.Settings);
+        using var first = Open(connection);
+        Assert.False(connection.TryOpenStream(Post, "/x", false, out _));
+
+        var (id, _) = await server.ReadRequestHeadersAsync();
+        first.EndRequest();
+        await server.SendHeadersAsync(id, true, (":status", "200"), ("grpc-status", "0"));
+        await first.ReadHeadersAsync().WaitAsync(Timeout);
+        await ReadBodyAsync(first);
+
+        Assert.True(connection.TryOpenStream(Post, "/x", false, out var second));
+        second.Dispose();
+    }
+
+    [Fact]
+    public async Task Disposing_an_unfinished_stream_resets_it_with_cancel()
+    {
+        await using var server = new ScriptedHttp2Server();
+        await using var connection = await server.ConnectClientAsync();
+        var stream = Open(connection);
+        var (id, _) = await server.ReadRequestHeadersAsync();
+
+        stream.Dispose();
+
+        var rst = await server.ReadFrameAsync(Http2FrameType.RstStream);
+        Assert.Equal(id, rst.Header.StreamId);
+        Assert.Equal((uint)Http2ErrorCode.Cancel, ScriptedHttp2Server.ReadUInt32(rst.Payload));
+        Assert.Equal(0, connection.ActiveStreams);
+    }
+
+    [Fact]
+    public async Task An_unanswered_keepalive_ping_ends_the_connection()
+    {
+        await using var server = new ScriptedHttp2Server();
+        var options = new Http2ClientOptions { KeepAliveTime = TimeSpan.FromMilliseconds(100), KeepAliveTimeout = TimeSpan.FromMilliseconds(200) };
+        await using var connection = await server.ConnectClientAsync(options);
+        using var stream = Open(connection);
+
+        var ping = await server.ReadFrameAsync(Http2FrameType.Ping);
+        Assert.False(ping.Header.HasFlag(Http2FrameFlags.Ack));
+
+        var error = await Assert.ThrowsAsync<Http2StreamException>(() => stream.ReadHeadersAsync().WaitAsync(Timeout));
+        Assert.Contains("keepalive", error.Message);
+        Assert.False(connection.IsUsable);
+    }
+
+    [Fact]
+    public async Task A_server_that_is_not_http2_fails_the_handshake_with_a_clear_error()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var serving = Task.Run(async () =>
+        {
+            using var socket = await listener.AcceptSocketAsync();
+            await socket.SendAsync("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n"u8.ToArray());
+            await Task.Delay(200);
+        });
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, port);
+
+        var options = new Http2ClientOptions { HandshakeTimeout = TimeSpan.FromSeconds(2) };
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => Http2ClientConnection.ConnectAsync(client.GetStream(), options, TimeProvider.System, CancellationToken.None).WaitAsync(Timeout));
+        Assert.IsNotType<TimeoutException>(error);
+        await serving;
+    }
+}
