@@ -32,7 +32,7 @@ BACKEND_PID=$STARTED_PID
 wait_listening prof-backend "$BACKEND_PID" "$BACKEND_PORT"
 
 for config in "${PROFILE_LIST[@]}"; do
-  PROXY_ENV="DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0" FERRY_ARGS=--sample-allocations \
+  PROXY_ENV="DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 ${PROFILE_ENV:-}" FERRY_ARGS=--sample-allocations \
     start_proxy "$config" profile
   url="http://127.0.0.1:$PROXY_PORT/grpc.testing.TestService/UnaryCall"
   h2load_run "profile-$config-warmup" "$UNARY_RESPONSE_BYTES" -D "$WARMUP_SECONDS" -c "$CONNECTIONS" -m "$STREAMS" -d "$WORK/bodies/unary.bin" "${GRPC_HEADERS[@]}" "$url"

@@ -463,7 +463,6 @@ internal sealed partial class Http2ClientConnection
         var code = (Http2ErrorCode)BinaryPrimitives.ReadUInt32BigEndian(bytes[4..]);
         lock (_sync)
         {
-            _goingAway = true;
             _goAwayLastStreamId = Math.Min(_goAwayLastStreamId, lastStreamId);
             foreach (var stream in _streams.Values.Where(s => s.Id > _goAwayLastStreamId).ToArray())
             {
@@ -472,10 +471,7 @@ internal sealed partial class Http2ClientConnection
                 CloseStream(stream);
             }
 
-            if (_streams.Count == 0 && _failure is null)
-            {
-                _ = Task.Run(() => DisposeAsync().AsTask());
-            }
+            StopTakingStreams();
         }
 
         OnCapacityChanged();

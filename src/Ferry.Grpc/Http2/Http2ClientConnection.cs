@@ -135,14 +135,31 @@ internal sealed partial class Http2ClientConnection : IAsyncDisposable
         bool signal;
         lock (_sync)
         {
-            if (_failure is not null || _goingAway || _streams.Count >= _maxConcurrentStreams || _nextStreamId > MaxStreamId)
+            if (_nextStreamId > MaxStreamId && !_goingAway)
+            {
+                // Stream ids are spent (2^30 streams): finish the open ones on this connection, new ones go to another.
+                StopTakingStreams();
+            }
+
+            if (_failure is not null || _goingAway || _streams.Count >= _maxConcurrentStreams)
             {
                 stream = null;
                 return false;
             }
 
             _headerWriter.Begin();
-            writeHeaders(_headerWriter, state);
+            try
+            {
+                writeHeaders(_headerWriter, state);
+            }
+            catch
+            {
+                // The encoder may have added table entries for a block that is never sent: later blocks would
+                // refer to entries the server lacks, so this connection takes no more streams.
+                StopTakingStreams();
+                throw;
+            }
+
             var id = _nextStreamId;
             _nextStreamId += 2;
             stream = new Http2ClientStream(this, id, _peerInitialWindow, _options.InitialStreamWindow) { LocalEnded = endStream };
@@ -189,6 +206,16 @@ internal sealed partial class Http2ClientConnection : IAsyncDisposable
         }
 
         OnCapacityChanged();
+    }
+
+    /// <summary>No new streams from now on; the connection closes once its open streams are done (under the lock).</summary>
+    private void StopTakingStreams()
+    {
+        _goingAway = true;
+        if (_streams.Count == 0 && _failure is null)
+        {
+            _ = Task.Run(() => DisposeAsync().AsTask());
+        }
     }
 
     /// <summary>Removes a finished stream (under the lock).</summary>

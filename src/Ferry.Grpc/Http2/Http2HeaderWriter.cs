@@ -13,7 +13,24 @@ internal sealed class Http2HeaderWriter
 
     public Http2HeaderWriter(HpackEncoder encoder) => _encoder = encoder;
 
-    public void Add(string name, string value) => _encoder.Encode(name, value, _block);
+    public void Add(string name, string value) => _encoder.Encode(name, AsOctets(value), _block);
+
+    /// <summary>
+    /// Kestrel decodes header values as UTF-8, while HPACK here writes one byte a char: a value with non-ASCII
+    /// characters is turned back into its UTF-8 bytes (one char each), so the backend receives what the client sent.
+    /// </summary>
+    private static string AsOctets(string value)
+    {
+        foreach (var c in value)
+        {
+            if (c > 0x7F)
+            {
+                return System.Text.Encoding.Latin1.GetString(System.Text.Encoding.UTF8.GetBytes(value));
+            }
+        }
+
+        return value;
+    }
 
     internal ReadOnlySpan<byte> Block => _block.WrittenSpan;
 
