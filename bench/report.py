@@ -261,8 +261,7 @@ def main():
     out.append(f"- Command: `{command}`{' (quick mode: not for comparison)' if env.get('quick') == '1' else ''}")
     dirty = int(env.get("uncommitted_files", "0") or 0)
     out.append(f"- Date (UTC): {env.get('date_utc', '?')}; rounds: {rounds}; built from the working tree at commit "
-               f"{env.get('commit', '?')}" + (f", which then held {dirty} uncommitted or new files under src/ (other "
-                                                f"engineers' work in progress on this shared machine)" if dirty else ""))
+               f"{env.get('commit', '?')}" + (f", which then held {dirty} uncommitted or new files under src/ or bench/" if dirty else ""))
     out.append(f"- Machine: {env.get('cpu_model', '?')}, {env.get('cpus', '?')} cores (KVM guest), {env.get('kernel', '?')}, "
                f"loopback only; .NET SDK {env.get('dotnet', '?')}; {env.get('h2load', '?')}; nginx {env.get('nginx', '?')}; "
                f"HAProxy {env.get('haproxy', '?')}")
@@ -374,9 +373,10 @@ def main():
                "`ferry` ships). Server GC cannot be chosen on this layout: a process whose affinity is one CPU gets "
                "workstation GC even with `DOTNET_gcServer=1` (the gateway reports `gc=workstation cpus=1` in both cases). "
                "Like `ferry`, `Ferry.Bench` raises the shared ArrayPool to 1024 arrays per size "
-               "(`DOTNET_SYSTEM_BUFFERS_SHAREDARRAYPOOL_MAXARRAYSPERPARTITION`), without which HttpClient's HTTP/2 buffers "
-               "for hundreds of calls in flight are allocated afresh. Each fresh gateway gets a longer warm-up than the "
-               "native proxies (table above): it is JIT-compiled and tiers up under load.")
+               "(`DOTNET_SYSTEM_BUFFERS_SHAREDARRAYPOOL_MAXARRAYSPERPARTITION`) and runs without dynamic PGO "
+               "(`TieredPGO` false: under sustained load hot code stayed in PGO's instrumented tier). Upstream calls go "
+               "through Ferry's own HTTP/2 client (`Ferry.Grpc.Http2`), not HttpClient. Each fresh gateway gets a longer "
+               "warm-up than the native proxies (table above): it is JIT-compiled and tiers up under load.")
     out.append("- **nginx**: `worker_processes 1`; `listen ... http2`; upstream `keepalive 1000`, `keepalive_requests "
                "1000000000`, `keepalive_timeout 1h`; the same two on the client side; `client_max_body_size 0`; "
                "`http2_max_concurrent_streams 1000`; `http2_body_preread_size 1m` (the client's stream window); "
