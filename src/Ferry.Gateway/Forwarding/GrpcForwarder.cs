@@ -60,17 +60,21 @@ internal sealed partial class GrpcForwarder(ILogger<GrpcForwarder> logger, TimeP
         {
             call.Outcome.Endpoint = endpoint.Address;
             call.Outcome.Attempts = attempt;
-            var (result, connectError) = await ForwardToEndpointAsync(context, route, endpoint, call).ConfigureAwait(false);
-            if (result != AttemptResult.RetryableFailure)
+            var (result, error) = await ForwardToEndpointAsync(context, route, endpoint, call).ConfigureAwait(false);
+            if (result == AttemptResult.Done)
             {
                 return;
             }
 
-            var next = attempt < maxAttempts ? cluster.PickEndpoint(exclude: endpoint) : null;
+            // A stream the backend turned away unprocessed may go back to the same endpoint (a new connection); a
+            // failed connect goes elsewhere.
+            var next = attempt >= maxAttempts ? null
+                : cluster.PickEndpoint(exclude: endpoint) ?? (result == AttemptResult.Unprocessed && endpoint.IsAvailable ? endpoint : null);
             if (next is null || !cluster.TryAcquireRetry())
             {
                 var why = next is null && attempt < maxAttempts ? "no other endpoint is available" : $"gave up after {attempt} attempt(s)";
-                await RespondWithStatusAsync(context, new Status(StatusCode.Unavailable, $"Could not connect to {endpoint.Address} in cluster '{cluster.Name}' ({connectError}); {why}."), call.Outcome).ConfigureAwait(false);
+                var what = result == AttemptResult.Unprocessed ? $"{endpoint.Address} in cluster '{cluster.Name}' did not take the call ({error})" : $"Could not connect to {endpoint.Address} in cluster '{cluster.Name}' ({error})";
+                await RespondWithStatusAsync(context, new Status(StatusCode.Unavailable, $"{what}; {why}."), call.Outcome).ConfigureAwait(false);
                 return;
             }
 
@@ -86,6 +90,7 @@ internal sealed partial class GrpcForwarder(ILogger<GrpcForwarder> logger, TimeP
         Http2ClientStream? stream = null;
         RequestPump? request = null;
         var requestPump = Task.CompletedTask;
+        var replaying = false;
         try
         {
             try
@@ -106,17 +111,26 @@ internal sealed partial class GrpcForwarder(ILogger<GrpcForwarder> logger, TimeP
 
             // Whatever ends the call (client gone, deadline, lifetime, idle, the response done) resets the backend
             // stream if it is still open.
-            request = new RequestPump(context.Request.BodyReader, stream, call);
+            request = new RequestPump(context.Request.BodyReader, stream, call, replay: call.Outcome.Attempts > 1);
             using var reset = call.Token.UnsafeRegister(static s => ((RequestPump)s!).Abort(), request);
             requestPump = request.RunAsync();
             try
             {
                 await stream.ReadHeadersAsync().ConfigureAwait(false);
             }
-            catch (Http2StreamException ex) when (ex.RequestNotProcessed && !request.Started && call.Reason == CancelReason.None)
+            catch (Http2StreamException ex) when (ex.RequestNotProcessed && call.Reason == CancelReason.None)
             {
-                ForwarderLog.ConnectFailed(logger, endpoint.Address, ex.Message);
-                return (AttemptResult.RetryableFailure, ex.Message);
+                request.Stop();
+                await requestPump.ConfigureAwait(false);
+                if (request.CanReplay)
+                {
+                    replaying = true;
+                    ForwarderLog.ConnectFailed(logger, endpoint.Address, ex.Message);
+                    return (AttemptResult.Unprocessed, ex.Message);
+                }
+
+                await FailAsync(context, call, endpoint, ex, responseStarted: false, atBoundary: true).ConfigureAwait(false);
+                return (AttemptResult.Done, null);
             }
             catch (Exception ex)
             {
@@ -137,6 +151,11 @@ internal sealed partial class GrpcForwarder(ILogger<GrpcForwarder> logger, TimeP
                 await requestPump.ConfigureAwait(false);
             }
 
+            if (!replaying)
+            {
+                request?.Commit();
+            }
+
             stream?.Dispose();
             endpoint.OnCallEnded();
         }
@@ -145,6 +164,11 @@ internal sealed partial class GrpcForwarder(ILogger<GrpcForwarder> logger, TimeP
     private enum AttemptResult
     {
         Done,
+
+        /// <summary>No connection could be made: try another endpoint.</summary>
         RetryableFailure,
+
+        /// <summary>The backend turned the stream away unprocessed (GOAWAY, REFUSED_STREAM): try again, this endpoint too.</summary>
+        Unprocessed,
     }
 }

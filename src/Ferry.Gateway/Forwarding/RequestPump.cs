@@ -8,14 +8,30 @@ namespace Ferry.Gateway.Forwarding;
 /// Copies the client's request body to the backend stream as it arrives, never parsed or buffered beyond one read.
 /// Waiting on the client applies backpressure to it; waiting for the backend's flow-control window stops reading
 /// from the client. A unary request that is already here leaves with its HEADERS in one write.
+/// A request that arrived whole in one read (unary, small client streams) is sent but left unconsumed in the
+/// client's pipe until <see cref="Commit"/>: if the backend turns the stream away unprocessed (REFUSED_STREAM,
+/// GOAWAY during a restart), the forwarder sends it again on another connection.
 /// </summary>
-internal sealed class RequestPump(PipeReader source, Http2ClientStream stream, ForwardingCall call)
+internal sealed class RequestPump(PipeReader source, Http2ClientStream stream, ForwardingCall call, bool replay)
 {
     private volatile bool _stopped;
-    private volatile bool _started;
+    private volatile bool _consumed;
+    private bool _held;
 
-    /// <summary>Whether any of the body was taken from the client; before that, the call may be retried elsewhere.</summary>
-    public bool Started => _started;
+    /// <summary>
+    /// Whether the request can still be sent again: nothing was taken from the client yet, or all of it is held.
+    /// </summary>
+    public bool CanReplay => !_consumed;
+
+    /// <summary>The attempt is over and will not be repeated: a held request is consumed from the client's pipe now. Call after the copy ended.</summary>
+    public void Commit()
+    {
+        if (_held && source.TryRead(out var result))
+        {
+            _held = false;
+            source.AdvanceTo(result.Buffer.End);
+        }
+    }
 
     /// <summary>Stops the copy (the response is over): a pending read of the client returns at once.</summary>
     public void Stop()
@@ -59,11 +75,24 @@ internal sealed class RequestPump(PipeReader source, Http2ClientStream stream, F
 
                 var buffer = result.Buffer;
                 var end = result.IsCompleted;
+                if (end && !_consumed && stream.TryWriteData(buffer, endStream: true))
+                {
+                    // The whole request in hand and sent: keep it in the pipe until the backend has taken the stream.
+                    _held = true;
+                    if (!replay)
+                    {
+                        call.OnRequestBytes(buffer.Length, CountMessages(buffer));
+                    }
+
+                    source.AdvanceTo(buffer.Start, buffer.End);
+                    return;
+                }
+
                 try
                 {
                     if (!buffer.IsEmpty || end)
                     {
-                        _started = true;
+                        _consumed = true;
                         foreach (var segment in buffer)
                         {
                             tracker.Advance(segment.Span);
@@ -97,6 +126,17 @@ internal sealed class RequestPump(PipeReader source, Http2ClientStream stream, F
             // The backend stream failed under the copy; the response side sees the same failure and reports it.
             stream.Reset(Http2ErrorCode.Cancel);
         }
+    }
+
+    private static long CountMessages(in System.Buffers.ReadOnlySequence<byte> buffer)
+    {
+        var tracker = default(GrpcFrameTracker);
+        foreach (var segment in buffer)
+        {
+            tracker.Advance(segment.Span);
+        }
+
+        return tracker.Messages;
     }
 
     // The client's request pipe fails only when the client went away (its connection faulted, it reset the stream,

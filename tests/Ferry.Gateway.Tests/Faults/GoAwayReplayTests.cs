@@ -1,0 +1,191 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+using Ferry.Gateway.Config;
+using Ferry.Gateway.Tests.Infrastructure;
+using Ferry.Grpc;
+using Ferry.Grpc.Http2;
+using Ferry.Grpc.Protocol;
+
+namespace Ferry.Gateway.Tests.Faults;
+
+/// <summary>
+/// A backend restarting gracefully sends GOAWAY and drops the streams it never processed (RFC 9113 section 6.8).
+/// The gateway sends such a call again on a new connection, so the client never sees the restart.
+/// </summary>
+public sealed class GoAwayReplayTests
+{
+    [Fact]
+    public async Task A_unary_call_turned_away_by_goaway_is_sent_again_on_a_new_connection_and_succeeds()
+    {
+        await using var backend = new GoAwayOnceBackend();
+        await using var gateway = await TestGateway.StartAsync(
+            GatewayConfigs.Cluster("c", [new EndpointConfig { Address = $"127.0.0.1:{backend.Port}" }]));
+
+        var reply = await gateway.Client.UnaryAsync(new ProbeRequest { Payload = Google.Protobuf.ByteString.CopyFromUtf8("hello") }).ResponseAsync.WaitAsync(TestTimeouts.Default);
+
+        Assert.NotNull(reply);
+        Assert.Equal(2, backend.Connections);
+        // Both connections received the whole request: the replay carried the same message.
+        Assert.Equal(2, backend.RequestBodies.Count);
+        Assert.Equal(backend.RequestBodies[0], backend.RequestBodies[1]);
+        Assert.True(backend.RequestBodies[0].Length > 5);
+    }
+
+    [Fact]
+    public async Task A_stream_that_was_already_consuming_the_client_is_not_replayed_but_fails_with_unavailable()
+    {
+        await using var backend = new GoAwayOnceBackend();
+        await using var gateway = await TestGateway.StartAsync(
+            GatewayConfigs.Cluster("c", [new EndpointConfig { Address = $"127.0.0.1:{backend.Port}" }]));
+
+        // A client stream still open when the GOAWAY comes: part of it was copied, so it cannot be sent again.
+        using var call = gateway.Client.ClientStream();
+        await call.RequestStream.WriteAsync(new ProbeRequest { Payload = Google.Protobuf.ByteString.CopyFromUtf8("first") });
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync.WaitAsync(TestTimeouts.Default));
+        Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+        Assert.Equal(1, backend.Connections);
+    }
+
+    /// <summary>
+    /// An HTTP/2 backend on a raw socket: its first connection reads one request and answers GOAWAY(last stream 0);
+    /// later connections answer every request with an empty message and status OK.
+    /// </summary>
+    private sealed class GoAwayOnceBackend : IAsyncDisposable
+    {
+        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task _accepting;
+        private int _connections;
+
+        public GoAwayOnceBackend()
+        {
+            _listener.Start();
+            _accepting = AcceptAsync();
+        }
+
+        public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+        public int Connections => Volatile.Read(ref _connections);
+
+        public List<byte[]> RequestBodies { get; } = [];
+
+        private async Task AcceptAsync()
+        {
+            var served = new List<Task>();
+            try
+            {
+                while (true)
+                {
+                    var socket = await _listener.AcceptSocketAsync(_stop.Token);
+                    served.Add(ServeAsync(socket, first: Interlocked.Increment(ref _connections) == 1));
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            await Task.WhenAll(served);
+        }
+
+        private async Task ServeAsync(Socket socket, bool first)
+        {
+            await using var stream = new NetworkStream(socket, ownsSocket: true);
+            var decoder = new HpackDecoder(4096, 1 << 20);
+            var encoder = new HpackEncoder();
+            try
+            {
+                var preface = new byte[24];
+                await stream.ReadExactlyAsync(preface, _stop.Token);
+                await WriteAsync(stream, o => Http2FrameWriter.WriteSettings(o, []));
+                var body = new MemoryStream();
+                while (true)
+                {
+                    var (header, payload) = await ReadFrameAsync(stream);
+                    if (header.Type == Http2FrameType.Headers)
+                    {
+                        decoder.Decode(payload, new IgnoringSink());
+                    }
+
+                    if (header.Type == Http2FrameType.Data)
+                    {
+                        body.Write(payload);
+                    }
+
+                    if ((header.Type is Http2FrameType.Data or Http2FrameType.Headers) && header.HasFlag(Http2FrameFlags.EndStream))
+                    {
+                        lock (RequestBodies)
+                        {
+                            RequestBodies.Add(body.ToArray());
+                        }
+
+                        body.SetLength(0);
+                        if (first)
+                        {
+                            await WriteAsync(stream, o => Http2FrameWriter.WriteGoAway(o, 0, Http2ErrorCode.NoError));
+                            await Task.Delay(200, _stop.Token);
+                            return;
+                        }
+
+                        await WriteAsync(stream, o =>
+                        {
+                            var block = new ArrayBufferWriter<byte>();
+                            encoder.BeginBlock(block);
+                            encoder.Encode(":status", "200", block);
+                            encoder.Encode("content-type", "application/grpc", block);
+                            Http2FrameWriter.WriteHeaders(o, header.StreamId, block.WrittenSpan, false, 16_384);
+                            Http2FrameWriter.WriteData(o, header.StreamId, new ReadOnlySequence<byte>(new byte[5]), false);
+                            var trailers = new ArrayBufferWriter<byte>();
+                            encoder.BeginBlock(trailers);
+                            encoder.Encode("grpc-status", "0", trailers);
+                            Http2FrameWriter.WriteHeaders(o, header.StreamId, trailers.WrittenSpan, true, 16_384);
+                        });
+                    }
+
+                    if (first && header.Type == Http2FrameType.Data && !header.HasFlag(Http2FrameFlags.EndStream))
+                    {
+                        // A request still streaming: turn the connection away now, mid-request.
+                        await WriteAsync(stream, o => Http2FrameWriter.WriteGoAway(o, 0, Http2ErrorCode.NoError));
+                        await Task.Delay(200, _stop.Token);
+                        return;
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is IOException or OperationCanceledException or EndOfStreamException)
+            {
+            }
+        }
+
+        private static async Task<(Http2FrameHeader Header, byte[] Payload)> ReadFrameAsync(Stream stream)
+        {
+            var bytes = new byte[Http2FrameHeader.Size];
+            await stream.ReadExactlyAsync(bytes);
+            Http2FrameHeader.TryRead(new ReadOnlySequence<byte>(bytes), out var header);
+            var payload = new byte[header.Length];
+            await stream.ReadExactlyAsync(payload);
+            return (header, payload);
+        }
+
+        private static Task WriteAsync(Stream stream, Action<IBufferWriter<byte>> write)
+        {
+            var buffer = new ArrayBufferWriter<byte>();
+            write(buffer);
+            return stream.WriteAsync(buffer.WrittenMemory).AsTask();
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            _stop.Cancel();
+            _listener.Stop();
+            await _accepting;
+        }
+
+        private sealed class IgnoringSink : IHpackHeaderSink
+        {
+            public void OnHeader(string name, string value)
+            {
+            }
+        }
+    }
+}
