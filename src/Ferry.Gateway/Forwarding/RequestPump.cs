@@ -26,10 +26,22 @@ internal sealed class RequestPump(PipeReader source, Http2ClientStream stream, F
     /// <summary>The attempt is over and will not be repeated: a held request is consumed from the client's pipe now. Call after the copy ended.</summary>
     public void Commit()
     {
-        if (_held && source.TryRead(out var result))
+        if (!_held)
         {
-            _held = false;
-            source.AdvanceTo(result.Buffer.End);
+            return;
+        }
+
+        _held = false;
+        try
+        {
+            if (source.TryRead(out var result))
+            {
+                source.AdvanceTo(result.Buffer.End);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or OperationCanceledException)
+        {
+            // The client is gone and its request with it: nothing is left to consume.
         }
     }
 
@@ -50,7 +62,7 @@ internal sealed class RequestPump(PipeReader source, Http2ClientStream stream, F
     /// <summary>The call was cancelled: reset the backend stream and stop.</summary>
     public void Abort()
     {
-        stream.Reset(Http2ErrorCode.Cancel);
+        stream.Reset(Http2ErrorCode.Cancel, new OperationCanceledException($"The call was ended by the gateway ({call.Reason})."));
         Stop();
     }
 
@@ -84,7 +96,7 @@ internal sealed class RequestPump(PipeReader source, Http2ClientStream stream, F
                         call.OnRequestBytes(buffer.Length, CountMessages(buffer));
                     }
 
-                    source.AdvanceTo(buffer.Start, buffer.End);
+                    AdvanceClient(buffer.Start, buffer.End);
                     return;
                 }
 
@@ -121,10 +133,10 @@ internal sealed class RequestPump(PipeReader source, Http2ClientStream stream, F
         {
             // The call is ending anyway; whoever ended it reports why.
         }
-        catch (Exception)
+        catch (Exception ex)
         {
             // The backend stream failed under the copy; the response side sees the same failure and reports it.
-            stream.Reset(Http2ErrorCode.Cancel);
+            stream.Reset(Http2ErrorCode.Cancel, new IOException($"Copying the request to the backend failed: {ex.Message}", ex));
         }
     }
 
@@ -169,11 +181,13 @@ internal sealed class RequestPump(PipeReader source, Http2ClientStream stream, F
         }
     }
 
-    private void AdvanceClient(SequencePosition consumed)
+    private void AdvanceClient(SequencePosition consumed) => AdvanceClient(consumed, consumed);
+
+    private void AdvanceClient(SequencePosition consumed, SequencePosition examined)
     {
         try
         {
-            source.AdvanceTo(consumed);
+            source.AdvanceTo(consumed, examined);
         }
         catch (Exception) when (!_stopped)
         {

@@ -24,6 +24,11 @@ internal sealed partial class Http2ClientConnection
             while (true)
             {
                 var result = await _input.ReadAsync().ConfigureAwait(false);
+                if (_options.KeepAliveTime is not null)
+                {
+                    Volatile.Write(ref _lastReceived, _time.GetTimestamp());
+                }
+
                 var buffer = result.Buffer;
                 try
                 {

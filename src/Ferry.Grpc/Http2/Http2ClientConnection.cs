@@ -35,6 +35,7 @@ internal sealed partial class Http2ClientConnection : IAsyncDisposable
     private Exception? _failure;
     private long _idleSince;
     private long _pingSentAt;
+    private long _lastReceived;
     private Task _readLoop = Task.CompletedTask;
 
     private Http2ClientConnection(Stream transport, Http2ClientOptions options, TimeProvider time)
@@ -48,6 +49,7 @@ internal sealed partial class Http2ClientConnection : IAsyncDisposable
         _maxConcurrentStreams = options.DefaultMaxConcurrentStreams;
         _receiveWindow = options.InitialConnectionWindow;
         _idleSince = time.GetTimestamp();
+        _lastReceived = _idleSince;
         _pending = new PooledBufferWriter();
         _spare = new PooledBufferWriter();
         if (options.KeepAliveTime is { } keepAlive)
@@ -310,6 +312,12 @@ internal sealed partial class Http2ClientConnection : IAsyncDisposable
 
             if (_pingSentAt == 0)
             {
+                // Only a connection that has been silent this long is probed: one that hears from the server is alive.
+                if (_time.GetElapsedTime(Volatile.Read(ref _lastReceived)) < _options.KeepAliveTime)
+                {
+                    return;
+                }
+
                 _pingSentAt = _time.GetTimestamp();
                 Http2FrameWriter.WritePing(_pending, KeepAlivePingPayload, ack: false);
                 signal = ScheduleWrite();
