@@ -56,7 +56,8 @@ internal sealed class LoadPhase
         var end = Stopwatch.GetTimestamp() + (long)(time.TotalSeconds * Stopwatch.Frequency);
         while (!IsStopped && Stopwatch.GetTimestamp() < end)
         {
-            var left = TimeSpan.FromSeconds((end - Stopwatch.GetTimestamp()) / (double)Stopwatch.Frequency);
+            // Clamped at zero: the end may pass between the loop's check and this line.
+            var left = TimeSpan.FromSeconds(Math.Max(0, end - Stopwatch.GetTimestamp()) / (double)Stopwatch.Frequency);
             await Task.Delay(left < TimeSpan.FromMilliseconds(50) ? left : TimeSpan.FromMilliseconds(50)).ConfigureAwait(false);
         }
     }
