@@ -272,8 +272,9 @@ def main():
                          f"{', ' + e['load_at_end'] + ' at end' if 'load_at_end' in e else ''}")
     waited = max(int(core_env.get("waited_for_quiet_s", 0) or 0), int(gw_env.get("waited_for_quiet_s", 0) or 0))
     out.append(f"- Load average (1/5/15 min): {'; '.join(loads)}"
-               f"{f' (waited {waited} s for the 1-minute load to fall below 0.7 first)' if waited else ''}. Other engineers' "
-               "builds share this machine; the load at start and end shows whether they did during the run.")
+               f"{f' (waited {waited} s for the 1-minute load to fall below 0.7 first)' if waited else ''}. The benchmark's "
+               "own processes count towards the load at the end; a high load at the start means other work on this VM "
+               "shared the cores during the run.")
     out.append(f"- Pinning: backend and proxy on CPU 1 (`taskset -c 1`), load generator (h2load or the Ferry client) "
                f"and the interop checks on CPU 0.")
     for note in core_notes + gw_notes:
