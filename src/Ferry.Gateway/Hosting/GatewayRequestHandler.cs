@@ -51,7 +51,7 @@ internal sealed class GatewayRequestHandler(
             return;
         }
 
-        var listenerLimit = state.Config.Listeners.First(l => l.Name == listenerName).Limits.MaxConcurrentStreams;
+        var listenerLimit = ListenerStreamLimit(state, listenerName);
         var listenerStreams = _listenerStreams.GetOrAdd(listenerName, static _ => new StrongBox());
         if (Interlocked.Increment(ref listenerStreams.Value) > (listenerLimit ?? int.MaxValue))
         {
@@ -98,6 +98,20 @@ internal sealed class GatewayRequestHandler(
                 AccessLog.Call(_accessLog, path, route.Name, route.Cluster.Name, outcome.Endpoint, outcome.GrpcStatus, duration.TotalMilliseconds, outcome.RequestBytes, outcome.ResponseBytes, outcome.RequestMessages, outcome.ResponseMessages, outcome.Attempts, context.Connection.RemoteIpAddress?.ToString() ?? "-");
             }
         }
+    }
+
+    /// <summary>A plain loop: this runs for every call, and a LINQ lambda over the listeners allocates each time.</summary>
+    private static int? ListenerStreamLimit(GatewayState state, string listenerName)
+    {
+        foreach (var listener in state.Config.Listeners)
+        {
+            if (listener.Name == listenerName)
+            {
+                return listener.Limits.MaxConcurrentStreams;
+            }
+        }
+
+        return null;
     }
 
     private static bool IsGrpc(HttpRequest request) =>
