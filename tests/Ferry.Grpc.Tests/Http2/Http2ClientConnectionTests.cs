@@ -80,6 +80,24 @@ public sealed class Http2ClientConnectionTests
     }
 
     [Fact]
+    public async Task Headers_and_trailers_split_into_continuation_frames_are_reassembled()
+    {
+        await using var server = new ScriptedHttp2Server();
+        await using var connection = await server.ConnectClientAsync();
+        using var stream = Open(connection);
+        var (id, _) = await server.ReadRequestHeadersAsync();
+        var big = new string('x', 3000);
+
+        await server.SendHeadersAsync(id, false, 7, (":status", "200"), ("content-type", "application/grpc"), ("x-big", big));
+        await server.SendHeadersAsync(id, true, 5, ("grpc-status", "0"), ("x-trailer", big));
+
+        await stream.ReadHeadersAsync().WaitAsync(Timeout);
+        Assert.Contains(new KeyValuePair<string, string>("x-big", big), stream.Headers);
+        Assert.Empty(await ReadBodyAsync(stream));
+        Assert.Contains(new KeyValuePair<string, string>("x-trailer", big), stream.Trailers);
+    }
+
+    [Fact]
     public async Task A_trailers_only_response_ends_with_its_headers()
     {
         await using var server = new ScriptedHttp2Server();

@@ -87,7 +87,11 @@ internal sealed class ScriptedHttp2Server : IAsyncDisposable
 
     public Task WriteRawAsync(byte[] bytes) => _stream!.WriteAsync(bytes).AsTask();
 
-    public Task SendHeadersAsync(int streamId, bool endStream, params (string Name, string Value)[] headers) => WriteAsync(o =>
+    public Task SendHeadersAsync(int streamId, bool endStream, params (string Name, string Value)[] headers) =>
+        SendHeadersAsync(streamId, endStream, 16_384, headers);
+
+    /// <summary>Sends a header block split into frames of at most <paramref name="maxFrameSize"/> bytes (HEADERS, then CONTINUATION).</summary>
+    public Task SendHeadersAsync(int streamId, bool endStream, int maxFrameSize, params (string Name, string Value)[] headers) => WriteAsync(o =>
     {
         var block = new ArrayBufferWriter<byte>();
         _encoder.BeginBlock(block);
@@ -96,7 +100,7 @@ internal sealed class ScriptedHttp2Server : IAsyncDisposable
             _encoder.Encode(name, value, block);
         }
 
-        Http2FrameWriter.WriteHeaders(o, streamId, block.WrittenSpan, endStream, 16_384);
+        Http2FrameWriter.WriteHeaders(o, streamId, block.WrittenSpan, endStream, maxFrameSize);
     });
 
     public Task SendDataAsync(int streamId, byte[] data, bool endStream) =>
