@@ -15,6 +15,7 @@ internal sealed partial class Http2ClientConnection
     private bool _continuationEndStream;
     private int _receiveWindow;
     private int _receivedUnacked;
+    private readonly List<Http2ClientStream> _headersArrived = [];
 
     private async Task ReadLoopAsync()
     {
@@ -42,6 +43,8 @@ internal sealed partial class Http2ClientConnection
                     _input.AdvanceTo(buffer.Start, buffer.End);
                 }
 
+                SignalArrivedHeaders();
+
                 if (result.IsCompleted)
                 {
                     error = new IOException(buffer.IsEmpty ? "The server closed the connection." : "The server closed the connection in the middle of a frame.");
@@ -67,6 +70,20 @@ internal sealed partial class Http2ClientConnection
         Abort(error, flushPending: error is Http2ConnectionException);
         await _input.CompleteAsync().ConfigureAwait(false);
         _headerBlock.Dispose();
+    }
+
+    /// <summary>
+    /// After a batch of frames: tells the callers whose response headers arrived. Deferred to here so a unary
+    /// response's DATA and trailers, read in the same batch, are delivered first.
+    /// </summary>
+    private void SignalArrivedHeaders()
+    {
+        foreach (var stream in _headersArrived)
+        {
+            stream.SignalHeaders();
+        }
+
+        _headersArrived.Clear();
     }
 
     private bool TryReadFrame(ref ReadOnlySequence<byte> buffer, out Http2FrameHeader header, out ReadOnlySequence<byte> payload)
@@ -276,6 +293,7 @@ internal sealed partial class Http2ClientConnection
             else
             {
                 stream.BeginHeaderBlock();
+                var hadHeaders = stream.HeadersReceived;
                 string? problem;
                 try
                 {
@@ -291,14 +309,22 @@ internal sealed partial class Http2ClientConnection
                 {
                     signal = FailStreamLocked(stream, Http2ErrorCode.ProtocolError, problem);
                 }
-                else if (endStream)
+                else
                 {
-                    stream.RemoteEnded = true;
-                    stream.CompleteBody();
-                    if (stream.LocalEnded)
+                    if (!hadHeaders && stream.HeadersReceived)
                     {
-                        CloseStream(stream);
-                        finished = stream;
+                        _headersArrived.Add(stream);
+                    }
+
+                    if (endStream)
+                    {
+                        stream.RemoteEnded = true;
+                        stream.CompleteBody();
+                        if (stream.LocalEnded)
+                        {
+                            CloseStream(stream);
+                            finished = stream;
+                        }
                     }
                 }
             }

@@ -19,7 +19,10 @@ internal sealed class Http2ClientStream : IHpackHeaderSink, IDisposable
 
     private readonly Http2ClientConnection _connection;
     private readonly Pipe _body = new(BodyPipeOptions);
-    private readonly TaskCompletionSource _headersReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Completed with synchronous continuations, by the read loop after a batch of frames and outside any lock: the
+    // caller's response handling then runs right there, with the body and trailers that came in the same read
+    // already delivered, instead of one thread-pool hop later. Failures are completed from the thread pool.
+    private readonly TaskCompletionSource _headersReady = new();
     private List<KeyValuePair<string, string>> _decoding = [];
     private string? _malformed;
     private bool _expectingTrailers;
@@ -180,7 +183,6 @@ internal sealed class Http2ClientStream : IHpackHeaderSink, IDisposable
         Headers = _decoding;
         EndedWithHeaders = endStream;
         _expectingTrailers = true;
-        _headersReady.TrySetResult();
         return null;
     }
 
@@ -208,9 +210,16 @@ internal sealed class Http2ClientStream : IHpackHeaderSink, IDisposable
     internal void CompleteBody() => _body.Writer.Complete();
 
     /// <summary>The stream failed: pending and later reads throw <paramref name="error"/> (under the connection's lock).</summary>
+    /// <summary>The response headers are in: runs the caller's continuation on this thread (never under a lock).</summary>
+    internal void SignalHeaders() => _headersReady.TrySetResult();
+
     internal void Fail(Exception error)
     {
-        _headersReady.TrySetException(error);
+        if (!_headersReady.Task.IsCompleted)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static s => s.Ready.TrySetException(s.Error), (Ready: _headersReady, Error: error), preferLocal: false);
+        }
+
         _body.Writer.Complete(error);
         WakeWindowWaiter(error);
     }
