@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Ferry.Grpc.Http2;
 
 namespace Ferry.Grpc.AspNetCore.Hosting;
 
@@ -72,7 +73,7 @@ internal struct Http2FrameScanner
                 header = Http2FrameHeader.Read(_header);
             }
 
-            _payloadRemaining = header.PayloadLength;
+            _payloadRemaining = header.Length;
             return true;
         }
 

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.IO.Pipelines;
 using Ferry.Grpc.Protocol;
 using Microsoft.Extensions.Logging;
+using Ferry.Grpc.Http2;
 
 namespace Ferry.Grpc.AspNetCore.Hosting;
 
@@ -122,7 +123,7 @@ internal sealed class KeepAliveEnforcer : IDisposable
         const int fixedPayload = 8;
         var length = Http2FrameHeader.Size + fixedPayload + TooManyPings.Length;
         var frame = output.GetSpan(length);
-        Http2FrameHeader.Write(frame, fixedPayload + TooManyPings.Length, Http2FrameType.GoAway, flags: 0, streamId: 0);
+        new Http2FrameHeader(fixedPayload + TooManyPings.Length, Http2FrameType.GoAway, Http2FrameFlags.None, 0).Write(frame);
         BinaryPrimitives.WriteInt32BigEndian(frame[Http2FrameHeader.Size..], lastStreamId);
         BinaryPrimitives.WriteUInt32BigEndian(frame[(Http2FrameHeader.Size + 4)..], (uint)Http2ErrorCode.EnhanceYourCalm);
         TooManyPings.CopyTo(frame[(Http2FrameHeader.Size + fixedPayload)..]);

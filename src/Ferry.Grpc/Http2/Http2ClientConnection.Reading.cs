@@ -201,13 +201,7 @@ internal sealed partial class Http2ClientConnection
                     stream.UnackedConsumed += header.Length - (int)data.Length;
                     if (header.HasFlag(Http2FrameFlags.EndStream))
                     {
-                        stream.RemoteEnded = true;
-                        stream.CompleteBody();
-                        if (stream.LocalEnded)
-                        {
-                            CloseStream(stream);
-                            finished = stream;
-                        }
+                        finished = EndRemote(stream);
                     }
                 }
             }
@@ -318,13 +312,7 @@ internal sealed partial class Http2ClientConnection
 
                     if (endStream)
                     {
-                        stream.RemoteEnded = true;
-                        stream.CompleteBody();
-                        if (stream.LocalEnded)
-                        {
-                            CloseStream(stream);
-                            finished = stream;
-                        }
+                        finished = EndRemote(stream);
                     }
                 }
             }
@@ -542,6 +530,20 @@ internal sealed partial class Http2ClientConnection
         }
 
         AfterRead(signal, finished);
+    }
+
+    /// <summary>The server ended its side (under the lock); returns the stream if that finished it both ways.</summary>
+    private Http2ClientStream? EndRemote(Http2ClientStream stream)
+    {
+        stream.RemoteEnded = true;
+        stream.CompleteBody();
+        if (!stream.LocalEnded)
+        {
+            return null;
+        }
+
+        CloseStream(stream);
+        return stream;
     }
 
     /// <summary>Resets a stream for a response that broke the protocol (under the lock); true when the writer needs a signal.</summary>

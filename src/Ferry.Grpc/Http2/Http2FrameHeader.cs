@@ -28,13 +28,22 @@ internal readonly record struct Http2FrameHeader(int Length, Http2FrameType Type
             return false;
         }
 
-        header = new Http2FrameHeader(
-            bytes[0] << 16 | bytes[1] << 8 | bytes[2],
-            (Http2FrameType)bytes[3],
-            (Http2FrameFlags)bytes[4],
-            (int)(BinaryPrimitives.ReadUInt32BigEndian(bytes[5..]) & 0x7FFF_FFFF));
+        header = Read(bytes);
         return true;
     }
+
+    /// <summary>Reads a header from the first 9 bytes of <paramref name="bytes"/>.</summary>
+    public static Http2FrameHeader Read(ReadOnlySpan<byte> bytes) => new(
+        bytes[0] << 16 | bytes[1] << 8 | bytes[2],
+        (Http2FrameType)bytes[3],
+        (Http2FrameFlags)bytes[4],
+        (int)(BinaryPrimitives.ReadUInt32BigEndian(bytes[5..]) & 0x7FFF_FFFF));
+
+    /// <summary>END_STREAM on HEADERS and DATA (the same bit means ACK on other frames).</summary>
+    public bool IsEndStream => HasFlag(Http2FrameFlags.EndStream) && Type is Http2FrameType.Headers or Http2FrameType.Data;
+
+    /// <summary>A PING that asks for an answer (not an acknowledgement).</summary>
+    public bool IsPingRequest => Type == Http2FrameType.Ping && !HasFlag(Http2FrameFlags.Ack);
 
     public void Write(Span<byte> destination)
     {
@@ -43,6 +52,6 @@ internal readonly record struct Http2FrameHeader(int Length, Http2FrameType Type
         destination[2] = (byte)Length;
         destination[3] = (byte)Type;
         destination[4] = (byte)Flags;
-        BinaryPrimitives.WriteUInt32BigEndian(destination[5..], (uint)StreamId);
+        BinaryPrimitives.WriteUInt32BigEndian(destination[5..], (uint)StreamId & 0x7FFF_FFFF);
     }
 }

@@ -1,4 +1,5 @@
 using Ferry.Grpc.AspNetCore.Hosting;
+using Ferry.Grpc.Http2;
 
 namespace Ferry.Grpc.Tests.KeepAlive;
 
@@ -6,12 +7,12 @@ public sealed class Http2FrameScannerTests
 {
     private static readonly Http2FrameHeader[] s_frames =
     [
-        new(6, Http2FrameType.Settings, 0, 0),
-        new(10, Http2FrameType.Headers, 0x4, 1),
-        new(8, Http2FrameType.Ping, 0, 0),
-        new(0, Http2FrameType.Settings, 0x1, 0),
-        new(20, Http2FrameType.Data, 0x1, 1),
-        new(4, Http2FrameType.RstStream, 0, 3),
+        new(6, Http2FrameType.Settings, Http2FrameFlags.None, 0),
+        new(10, Http2FrameType.Headers, Http2FrameFlags.EndHeaders, 1),
+        new(8, Http2FrameType.Ping, Http2FrameFlags.None, 0),
+        new(0, Http2FrameType.Settings, Http2FrameFlags.Ack, 0),
+        new(20, Http2FrameType.Data, Http2FrameFlags.EndStream, 1),
+        new(4, Http2FrameType.RstStream, Http2FrameFlags.None, 3),
     ];
 
     [Fact]
@@ -46,7 +47,7 @@ public sealed class Http2FrameScannerTests
         var end = Http2FrameScanner.ClientPreface.Length;
         foreach (var frame in s_frames)
         {
-            end += Http2FrameHeader.Size + frame.PayloadLength;
+            end += Http2FrameHeader.Size + frame.Length;
             boundaries.Add(end);
         }
 
@@ -71,7 +72,7 @@ public sealed class Http2FrameScannerTests
         Assert.False(scanner.TryReadFrameHeader(ref http11, out _));
         Assert.True(scanner.IsFailed);
         Assert.False(scanner.IsAtFrameBoundary);
-        ReadOnlySpan<byte> more = Frame(new(8, Http2FrameType.Ping, 0, 0));
+        ReadOnlySpan<byte> more = Frame(new(8, Http2FrameType.Ping, Http2FrameFlags.None, 0));
         Assert.False(scanner.TryReadFrameHeader(ref more, out _));
     }
 
@@ -79,7 +80,7 @@ public sealed class Http2FrameScannerTests
     public void TheServerDirectionHasNoPreface()
     {
         var scanner = Http2FrameScanner.ServerToClient();
-        ReadOnlySpan<byte> bytes = Frame(new(8, Http2FrameType.Ping, 0x1, 0));
+        ReadOnlySpan<byte> bytes = Frame(new(8, Http2FrameType.Ping, Http2FrameFlags.Ack, 0));
 
         Assert.True(scanner.IsAtFrameBoundary);
         Assert.True(scanner.TryReadFrameHeader(ref bytes, out var header));
@@ -89,8 +90,8 @@ public sealed class Http2FrameScannerTests
 
     internal static byte[] Frame(Http2FrameHeader header)
     {
-        var bytes = new byte[Http2FrameHeader.Size + header.PayloadLength];
-        Http2FrameHeader.Write(bytes, header.PayloadLength, header.Type, header.Flags, header.StreamId);
+        var bytes = new byte[Http2FrameHeader.Size + header.Length];
+        header.Write(bytes);
         return bytes;
     }
 

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Pipelines;
 using Ferry.Grpc.AspNetCore.Hosting;
+using Ferry.Grpc.Http2;
 
 namespace Ferry.Grpc.Tests.KeepAlive;
 
@@ -19,7 +20,7 @@ public sealed class KeepAliveTransportTests
         using var enforcer = Enforcer(out _);
         var pipe = new Pipe();
         var reader = new KeepAliveInboundReader(pipe.Reader, enforcer);
-        var ping = Http2FrameScannerTests.Frame(new(8, Http2FrameType.Ping, 0, 0));
+        var ping = Http2FrameScannerTests.Frame(new(8, Http2FrameType.Ping, Http2FrameFlags.None, 0));
         await pipe.Writer.WriteAsync((byte[])[.. Http2FrameScanner.ClientPreface, .. ping, .. ping[..5]]).AsTask().WaitAsync(s_timeout);
 
         // Like Kestrel: consume whole frames only, leaving a partial frame for the next read.
@@ -48,7 +49,7 @@ public sealed class KeepAliveTransportTests
         using var enforcer = Enforcer(out _);
         var pipe = new Pipe();
         var writer = new KeepAliveOutboundWriter(pipe.Writer, enforcer);
-        var data = Http2FrameScannerTests.Frame(new(100, Http2FrameType.Data, 0, 1));
+        var data = Http2FrameScannerTests.Frame(new(100, Http2FrameType.Data, Http2FrameFlags.None, 1));
 
         Write(writer, data.AsSpan(0, 50));
         SendAway(enforcer);
@@ -66,7 +67,7 @@ public sealed class KeepAliveTransportTests
         Assert.Equal("too_many_pings"u8.ToArray(), goAway[17..]);
         Assert.False(enforcer.IsGoAwayDue);
 
-        await writer.WriteAsync(Http2FrameScannerTests.Frame(new(8, Http2FrameType.Ping, 1, 0))).AsTask().WaitAsync(s_timeout);
+        await writer.WriteAsync(Http2FrameScannerTests.Frame(new(8, Http2FrameType.Ping, Http2FrameFlags.Ack, 0))).AsTask().WaitAsync(s_timeout);
         Assert.Equal(17, (ReadFlushed(pipe.Reader)).Length);
     }
 
@@ -85,13 +86,13 @@ public sealed class KeepAliveTransportTests
     public void ServerHeadersClearTheStrikes()
     {
         using var enforcer = Enforcer(out _);
-        var ping = new Http2FrameHeader(8, Http2FrameType.Ping, 0, 0);
+        var ping = new Http2FrameHeader(8, Http2FrameType.Ping, Http2FrameFlags.None, 0);
         for (var i = 0; i < 3; i++)
         {
             enforcer.OnClientFrame(ping);
         }
 
-        enforcer.OnServerFrame(new Http2FrameHeader(10, Http2FrameType.Headers, 0x4, 1));
+        enforcer.OnServerFrame(new Http2FrameHeader(10, Http2FrameType.Headers, Http2FrameFlags.EndHeaders, 1));
         for (var i = 0; i < 3; i++)
         {
             enforcer.OnClientFrame(ping);
@@ -106,7 +107,7 @@ public sealed class KeepAliveTransportTests
     {
         for (var i = 0; i < 4; i++)
         {
-            enforcer.OnClientFrame(new Http2FrameHeader(8, Http2FrameType.Ping, 0, 0));
+            enforcer.OnClientFrame(new Http2FrameHeader(8, Http2FrameType.Ping, Http2FrameFlags.None, 0));
         }
 
         Assert.True(enforcer.IsGoAwayDue);
