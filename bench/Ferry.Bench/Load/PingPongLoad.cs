@@ -22,30 +22,7 @@ internal static class PingPongLoad
             ResponseParameters = { new ResponseParameters { Size = options.PayloadSize } },
         };
 
-        var phase = new LoadPhase();
-        var workers = new List<Task<LatencyHistogram>>();
-        foreach (var client in channels.Clients)
-        {
-            for (var s = 0; s < options.Streams; s++)
-            {
-                workers.Add(Task.Run(() => WorkerAsync(client, request, options.PayloadSize, phase)));
-            }
-        }
-
-        var measured = await phase.RunAsync(options.Warmup, options.Duration, options.ServerPid).ConfigureAwait(false);
-        var histograms = await Task.WhenAll(workers).ConfigureAwait(false);
-        if (phase.Failure is { } failure)
-        {
-            throw failure;
-        }
-
-        var total = new LatencyHistogram();
-        foreach (var histogram in histograms)
-        {
-            total.Add(histogram);
-        }
-
-        LoadReport.Timed("pingpong", options, measured, total, phase.ServerTicks);
+        await TimedLoad.RunAsync("pingpong", options, channels, (client, phase) => WorkerAsync(client, request, options.PayloadSize, phase)).ConfigureAwait(false);
     }
 
     private static async Task<LatencyHistogram> WorkerAsync(TestService.TestServiceClient client, StreamingOutputCallRequest request, int payloadSize, LoadPhase phase)

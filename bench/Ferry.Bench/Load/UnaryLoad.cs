@@ -20,30 +20,7 @@ internal static class UnaryLoad
             Payload = new Payload { Body = ByteString.CopyFrom(new byte[options.PayloadSize]) },
         };
 
-        var phase = new LoadPhase();
-        var workers = new List<Task<LatencyHistogram>>();
-        foreach (var client in channels.Clients)
-        {
-            for (var s = 0; s < options.Streams; s++)
-            {
-                workers.Add(Task.Run(() => WorkerAsync(client, request, options.PayloadSize, phase)));
-            }
-        }
-
-        var measured = await phase.RunAsync(options.Warmup, options.Duration, options.ServerPid).ConfigureAwait(false);
-        var histograms = await Task.WhenAll(workers).ConfigureAwait(false);
-        if (phase.Failure is { } failure)
-        {
-            throw failure;
-        }
-
-        var total = new LatencyHistogram();
-        foreach (var histogram in histograms)
-        {
-            total.Add(histogram);
-        }
-
-        LoadReport.Timed("unary", options, measured, total, phase.ServerTicks);
+        await TimedLoad.RunAsync("unary", options, channels, (client, phase) => WorkerAsync(client, request, options.PayloadSize, phase)).ConfigureAwait(false);
     }
 
     private static async Task<LatencyHistogram> WorkerAsync(TestService.TestServiceClient client, SimpleRequest request, int payloadSize, LoadPhase phase)

@@ -78,7 +78,7 @@ internal sealed class ForwardingCall : IDisposable
         }
     }
 
-    /// <summary>Stops whatever still runs for the call (e.g. the request pump after the response ended).</summary>
+    /// <summary>Stops whatever still waits on the call's token once it is over (its timers and registrations).</summary>
     public void Complete() => CancelToken();
 
     /// <summary>A timer may fire while the call is being disposed; that late cancel has nothing left to stop.</summary>

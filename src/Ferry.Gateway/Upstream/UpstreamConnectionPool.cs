@@ -32,9 +32,6 @@ internal sealed class UpstreamConnectionPool : IAsyncDisposable
         _time = time;
     }
 
-    /// <summary>Connections open now (for tests and metrics).</summary>
-    public int ConnectionCount => Volatile.Read(ref _connections).Length;
-
     /// <summary>
     /// Opens a stream and queues its headers. Throws <see cref="UpstreamConnectException"/> when no connection could be
     /// made, before any byte of the call was sent.

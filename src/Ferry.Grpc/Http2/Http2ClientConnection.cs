@@ -100,9 +100,6 @@ internal sealed partial class Http2ClientConnection : IAsyncDisposable
         }
     }
 
-    /// <summary>Completes when the connection is closed, for whatever reason.</summary>
-    public Task Completion => _readLoop;
-
     /// <summary>
     /// Sends the preface and SETTINGS over <paramref name="transport"/> and waits for the server's SETTINGS; a server
     /// that does not speak HTTP/2 (or answers nothing) fails here, before any stream is risked on it.

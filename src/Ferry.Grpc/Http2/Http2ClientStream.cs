@@ -50,9 +50,6 @@ internal sealed class Http2ClientStream : IHpackHeaderSink, IDisposable
     /// <summary>The trailers, once the body has completed; empty if the response ended without any.</summary>
     public List<KeyValuePair<string, string>> Trailers { get; private set; } = [];
 
-    /// <summary>Whether the request was ended with END_STREAM.</summary>
-    public bool RequestEnded => LocalEnded;
-
     /// <summary>Whether the stream is over (ended both ways, reset, or its connection failed).</summary>
     public bool IsClosed => Volatile.Read(ref Closed);
 
