@@ -93,7 +93,11 @@ internal sealed class Http2ClientStream : IHpackHeaderSink, IDisposable
 
     public void Dispose()
     {
-        Reset(Http2ErrorCode.Cancel);
+        if (!IsClosed)
+        {
+            Reset(Http2ErrorCode.Cancel);
+        }
+
         _body.Reader.Complete();
     }
 
@@ -206,12 +210,21 @@ internal sealed class Http2ClientStream : IHpackHeaderSink, IDisposable
     /// <summary>The response is complete (under the connection's lock).</summary>
     internal void CompleteBody() => _body.Writer.Complete();
 
-    /// <summary>The stream failed: pending and later reads throw <paramref name="error"/> (under the connection's lock).</summary>
     /// <summary>The response headers are in: runs the caller's continuation on this thread (never under a lock).</summary>
     internal void SignalHeaders() => _headersReady.TrySetResult();
 
+    /// <summary>The stream failed: pending and later reads throw <paramref name="error"/> (under the connection's lock).</summary>
     internal void Fail(Exception error)
     {
+        if (RemoteEnded)
+        {
+            // The response is whole (its delivery may still be pending in this read batch): it stands, and only the
+            // request side fails. RFC 9113 §8.1: a server may reset a stream after a complete response (NO_ERROR) to
+            // stop the request; in gRPC the status in the trailers is final either way.
+            WakeWindowWaiter(error);
+            return;
+        }
+
         if (!_headersReady.Task.IsCompleted)
         {
             ThreadPool.UnsafeQueueUserWorkItem(static s => s.Ready.TrySetException(s.Error), (Ready: _headersReady, Error: error), preferLocal: false);

@@ -113,6 +113,65 @@ public sealed class Http2ClientConnectionTests
         Assert.Empty(await ReadBodyAsync(stream));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_reset_with_no_error_after_a_complete_response_keeps_the_response_and_stops_the_request(bool trailersOnly)
+    {
+        // RFC 9113 §8.1: a server may answer before the request ended, then send RST_STREAM(NO_ERROR) to stop it.
+        // Both arrive in one read here, before the caller has even seen the headers; repeated, as the reset used to
+        // race the headers' delivery.
+        await using var server = new ScriptedHttp2Server();
+        await using var connection = await server.ConnectClientAsync();
+        for (var i = 0; i < 25; i++)
+        {
+            using var stream = Open(connection);
+            var (id, _) = await server.ReadRequestHeadersAsync();
+
+            await server.WriteAsync(o =>
+            {
+                if (trailersOnly)
+                {
+                    server.WriteHeaders(o, id, true, 16_384, (":status", "200"), ("content-type", "application/grpc"), ("grpc-status", "3"), ("grpc-message", "bad"));
+                }
+                else
+                {
+                    server.WriteHeaders(o, id, false, 16_384, (":status", "200"), ("content-type", "application/grpc"));
+                    Http2FrameWriter.WriteData(o, id, new ReadOnlySequence<byte>([0, 0, 0, 0, 1, 7]), endStream: false);
+                    server.WriteHeaders(o, id, true, 16_384, ("grpc-status", "0"));
+                }
+
+                Http2FrameWriter.WriteRstStream(o, id, Http2ErrorCode.NoError);
+            });
+
+            await stream.ReadHeadersAsync().WaitAsync(Timeout);
+            Assert.Equal(trailersOnly, stream.EndedWithHeaders);
+            Assert.Equal(trailersOnly ? [] : new byte[] { 0, 0, 0, 0, 1, 7 }, await ReadBodyAsync(stream));
+            Assert.Contains(new KeyValuePair<string, string>("grpc-status", trailersOnly ? "3" : "0"), trailersOnly ? stream.Headers : stream.Trailers);
+            Assert.True(stream.IsClosed);
+            await Assert.ThrowsAsync<OperationCanceledException>(() => stream.WriteDataAsync(new ReadOnlySequence<byte>([1, 2, 3]), endStream: true).AsTask().WaitAsync(Timeout));
+        }
+
+        Assert.Equal(0, connection.ActiveStreams);
+    }
+
+    [Fact]
+    public async Task A_reset_with_no_error_before_the_response_ended_fails_the_stream()
+    {
+        await using var server = new ScriptedHttp2Server();
+        await using var connection = await server.ConnectClientAsync();
+        using var stream = Open(connection);
+        var (id, _) = await server.ReadRequestHeadersAsync();
+        await server.SendHeadersAsync(id, false, (":status", "200"), ("content-type", "application/grpc"));
+        await stream.ReadHeadersAsync().WaitAsync(Timeout);
+
+        await server.SendRstAsync(id, Http2ErrorCode.NoError);
+
+        var error = await Assert.ThrowsAsync<Http2StreamException>(() => ReadBodyAsync(stream));
+        Assert.Equal(Http2ErrorCode.NoError, error.ErrorCode);
+        Assert.True(error.ResetByPeer);
+    }
+
     [Fact]
     public async Task A_refused_stream_is_reported_as_not_processed_and_the_next_stream_works()
     {

@@ -91,7 +91,11 @@ internal sealed class ScriptedHttp2Server : IAsyncDisposable
         SendHeadersAsync(streamId, endStream, 16_384, headers);
 
     /// <summary>Sends a header block split into frames of at most <paramref name="maxFrameSize"/> bytes (HEADERS, then CONTINUATION).</summary>
-    public Task SendHeadersAsync(int streamId, bool endStream, int maxFrameSize, params (string Name, string Value)[] headers) => WriteAsync(o =>
+    public Task SendHeadersAsync(int streamId, bool endStream, int maxFrameSize, params (string Name, string Value)[] headers) =>
+        WriteAsync(o => WriteHeaders(o, streamId, endStream, maxFrameSize, headers));
+
+    /// <summary>Writes a header block as HEADERS (then CONTINUATION) frames into <paramref name="output"/>, e.g. to send it together with other frames.</summary>
+    public void WriteHeaders(IBufferWriter<byte> output, int streamId, bool endStream, int maxFrameSize, params (string Name, string Value)[] headers)
     {
         var block = new ArrayBufferWriter<byte>();
         _encoder.BeginBlock(block);
@@ -100,8 +104,8 @@ internal sealed class ScriptedHttp2Server : IAsyncDisposable
             _encoder.Encode(name, value, block);
         }
 
-        Http2FrameWriter.WriteHeaders(o, streamId, block.WrittenSpan, endStream, maxFrameSize);
-    });
+        Http2FrameWriter.WriteHeaders(output, streamId, block.WrittenSpan, endStream, maxFrameSize);
+    }
 
     public Task SendDataAsync(int streamId, byte[] data, bool endStream) =>
         WriteAsync(o => Http2FrameWriter.WriteData(o, streamId, new ReadOnlySequence<byte>(data), endStream));
