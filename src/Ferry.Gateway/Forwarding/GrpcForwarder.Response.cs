@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using Ferry.Gateway.Upstream;
 using Ferry.Grpc.Http2;
 using Ferry.Grpc.Protocol;
@@ -13,13 +14,16 @@ namespace Ferry.Gateway.Forwarding;
 /// </summary>
 internal sealed partial class GrpcForwarder
 {
-    private async Task ForwardResponseAsync(HttpContext context, Http2ClientStream upstream, EndpointState endpoint, ForwardingCall call)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask ForwardResponseAsync(HttpContext context, Http2ClientStream upstream, EndpointState endpoint, ForwardingCall call)
     {
         var response = context.Response;
         response.StatusCode = upstream.StatusCode;
         var headers = response.Headers;
-        foreach (var (name, value) in upstream.Headers)
+        var upstreamHeaders = upstream.Headers;
+        for (var i = 0; i < upstreamHeaders.Count; i++)
         {
+            var (name, value) = upstreamHeaders[i];
             if (!HopByHopHeaders.IsHopByHop(name))
             {
                 headers.Append(name, value);
@@ -79,7 +83,7 @@ internal sealed partial class GrpcForwarder
     /// trailers-only (status in the headers): an empty body followed by trailers is what some proxies mangle.
     /// Returns the grpc-status the client will see, or -1 if there is none.
     /// </summary>
-    private static int CopyTrailers(List<KeyValuePair<string, string>> trailers, HttpContext context, bool bodyWasEmpty)
+    private static int CopyTrailers(IReadOnlyList<KeyValuePair<string, string>> trailers, HttpContext context, bool bodyWasEmpty)
     {
         var response = context.Response;
         var trailersOnly = bodyWasEmpty && !response.HasStarted;
@@ -89,9 +93,9 @@ internal sealed partial class GrpcForwarder
             return -1;
         }
 
-        foreach (var (name, value) in trailers)
+        for (var i = 0; i < trailers.Count; i++)
         {
-            target.Append(name, value);
+            target.Append(trailers[i].Key, trailers[i].Value);
         }
 
         return GrpcStatusOf(target);

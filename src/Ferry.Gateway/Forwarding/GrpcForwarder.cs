@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Ferry.Gateway.Routing;
 using Ferry.Gateway.Upstream;
 using Ferry.Grpc;
@@ -21,7 +22,10 @@ namespace Ferry.Gateway.Forwarding;
 /// </summary>
 internal sealed partial class GrpcForwarder(ILogger<GrpcForwarder> logger, TimeProvider time)
 {
-    public async Task<ForwardingOutcome> ForwardAsync(HttpContext context, CompiledRoute route)
+    // The async methods of a call are pooled ValueTasks: their state machines are reused rather than allocated for
+    // every call (each awaited once, by its caller).
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<ForwardingOutcome> ForwardAsync(HttpContext context, CompiledRoute route)
     {
         var cluster = route.Cluster;
         if (!TryGetDeadline(context.Request, route.Config.Timeouts, out var deadline, out var deadlineError))
@@ -46,7 +50,8 @@ internal sealed partial class GrpcForwarder(ILogger<GrpcForwarder> logger, TimeP
         return call.Outcome;
     }
 
-    private async Task ForwardToClusterAsync(HttpContext context, CompiledRoute route, ClusterState cluster, ForwardingCall call)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask ForwardToClusterAsync(HttpContext context, CompiledRoute route, ClusterState cluster, ForwardingCall call)
     {
         var endpoint = cluster.PickEndpoint();
         if (endpoint is null)
@@ -83,7 +88,8 @@ internal sealed partial class GrpcForwarder(ILogger<GrpcForwarder> logger, TimeP
         }
     }
 
-    private async Task<(AttemptResult Result, string? ConnectError)> ForwardToEndpointAsync(HttpContext context, CompiledRoute route, EndpointState endpoint, ForwardingCall call)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<(AttemptResult Result, string? ConnectError)> ForwardToEndpointAsync(HttpContext context, CompiledRoute route, EndpointState endpoint, ForwardingCall call)
     {
         var started = time.GetTimestamp();
         endpoint.OnCallStarted();

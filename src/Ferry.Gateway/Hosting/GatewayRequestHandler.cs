@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Ferry.Gateway.Diagnostics;
 using Ferry.Gateway.Forwarding;
 using Ferry.Gateway.Limits;
@@ -71,7 +72,8 @@ internal sealed class GatewayRequestHandler(
         }
     }
 
-    private async Task ForwardAsync(HttpContext context, CompiledRoute route, string path, long started)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask ForwardAsync(HttpContext context, CompiledRoute route, string path, long started)
     {
         LimitRefusal? refusal = null;
         using var lease = route.Limiter?.TryAcquire(out refusal);

@@ -11,7 +11,7 @@ internal sealed class CompiledRoute
     private readonly string? _method;
     private readonly string? _prefix;
     private readonly string? _authority;
-    private readonly IReadOnlyList<HeaderMatchConfig> _headers;
+    private readonly HeaderMatchConfig[] _headers;
 
     public CompiledRoute(string listenerName, RouteConfig config, ClusterState cluster, RouteLimiter? limiter)
     {
@@ -22,7 +22,8 @@ internal sealed class CompiledRoute
         _method = match.Method;
         _prefix = match.Service is { } service ? "/" + service + "/" : match.Prefix;
         _authority = match.Authority;
-        _headers = match.Headers;
+        // An array: matching runs for every call and must not allocate an enumerator.
+        _headers = [.. match.Headers];
         Limiter = limiter;
     }
 

@@ -3,11 +3,12 @@ using Microsoft.AspNetCore.Http;
 namespace Ferry.Gateway.Routing;
 
 /// <summary>One listener's routes, in order; the first match wins.</summary>
-internal sealed class RouteTable(string listenerName, IReadOnlyList<CompiledRoute> routes)
+internal sealed class RouteTable(string listenerName, CompiledRoute[] routes)
 {
     public string ListenerName { get; } = listenerName;
 
-    public IReadOnlyList<CompiledRoute> Routes { get; } = routes;
+    // An array, not an interface: matching runs for every call and must not allocate an enumerator.
+    public CompiledRoute[] Routes { get; } = routes;
 
     public CompiledRoute? Match(string path, HttpRequest request)
     {

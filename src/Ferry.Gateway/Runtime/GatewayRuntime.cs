@@ -93,7 +93,7 @@ internal sealed class GatewayRuntime : IDisposable
                 routes.Add(new CompiledRoute(listener.Name, route, clusters[route.Cluster], limiter));
             }
 
-            listeners[listener.Name] = new RouteTable(listener.Name, routes);
+            listeners[listener.Name] = new RouteTable(listener.Name, [.. routes]);
         }
 
         foreach (var (key, (_, limiter)) in _limiters)

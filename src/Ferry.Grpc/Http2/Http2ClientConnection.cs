@@ -25,6 +25,7 @@ internal sealed partial class Http2ClientConnection : IAsyncDisposable
     private readonly HpackEncoder _encoder = new();
     private readonly Http2HeaderWriter _headerWriter;
     private readonly Dictionary<int, Http2ClientStream> _streams = [];
+    private readonly Stack<Pipe> _spareBodies = new();
     private readonly object _sync = new();
     private readonly TaskCompletionSource _settingsReceived = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ITimer? _keepAliveTimer;
@@ -161,7 +162,8 @@ internal sealed partial class Http2ClientConnection : IAsyncDisposable
 
             var id = _nextStreamId;
             _nextStreamId += 2;
-            stream = new Http2ClientStream(this, id, _peerInitialWindow, _options.InitialStreamWindow) { LocalEnded = endStream };
+            var body = _spareBodies.Count > 0 ? _spareBodies.Pop() : new Pipe(Http2ClientStream.BodyPipeOptions);
+            stream = new Http2ClientStream(this, body, id, _peerInitialWindow, _options.InitialStreamWindow) { LocalEnded = endStream };
             _streams.Add(id, stream);
             Http2FrameWriter.WriteHeaders(_pending, id, _headerWriter.Block, endStream, _peerMaxFrameSize);
             signal = ScheduleWrite();
@@ -176,6 +178,7 @@ internal sealed partial class Http2ClientConnection : IAsyncDisposable
     }
 
     private const int MaxStreamId = int.MaxValue - 2;
+    private const int MaxSpareBodies = 64;
 
     /// <summary>Resets <paramref name="stream"/> unless it already ended; its pending and later reads fail with <paramref name="reason"/>.</summary>
     internal void ResetStream(Http2ClientStream stream, Http2ErrorCode errorCode, Exception reason)
@@ -234,6 +237,29 @@ internal sealed partial class Http2ClientConnection : IAsyncDisposable
     }
 
     private void OnCapacityChanged() => CapacityChanged?.Invoke(this);
+
+    /// <summary>Takes back a disposed stream's body pipe for the next stream.</summary>
+    internal void ReturnBody(Pipe body)
+    {
+        lock (_sync)
+        {
+            // Under the lock, where the read loop writes bodies: a closed stream's body is no longer written and its
+            // writer is complete. Should it somehow not be, Reset refuses and the pipe is simply not reused.
+            try
+            {
+                body.Reset();
+            }
+            catch (InvalidOperationException)
+            {
+                return;
+            }
+
+            if (_spareBodies.Count < MaxSpareBodies)
+            {
+                _spareBodies.Push(body);
+            }
+        }
+    }
 
     /// <summary>Fails the connection: every open stream fails with <paramref name="error"/>, the transport closes.</summary>
     private void Abort(Exception error, bool flushPending = false)
