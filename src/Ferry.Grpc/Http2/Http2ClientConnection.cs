@@ -178,7 +178,9 @@ internal sealed partial class Http2ClientConnection : IAsyncDisposable
     }
 
     private const int MaxStreamId = int.MaxValue - 2;
-    private const int MaxSpareBodies = 64;
+    // As many as calls in flight on a busy connection: a pool smaller than that refills in bursts and allocates anyway.
+    // An idle pipe keeps no buffers (Reset returns them), only itself.
+    private const int MaxSpareBodies = 1024;
 
     /// <summary>Resets <paramref name="stream"/> unless it already ended; its pending and later reads fail with <paramref name="reason"/>.</summary>
     internal void ResetStream(Http2ClientStream stream, Http2ErrorCode errorCode, Exception reason)
