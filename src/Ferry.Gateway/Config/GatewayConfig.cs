@@ -196,6 +196,12 @@ public sealed record ConnectionConfig
     /// <summary>Open another connection when one reaches the backend's concurrent stream limit.</summary>
     public bool MultipleConnections { get; init; } = true;
 
+    /// <summary>
+    /// The most connections to one endpoint (with <see cref="MultipleConnections"/>); calls beyond what they carry wait
+    /// for a stream to end. Bounds what a backend advertising a tiny (or zero) stream limit can make the gateway dial.
+    /// </summary>
+    public int MaxConnections { get; init; } = 32;
+
     /// <summary>Close an upstream connection idle this long.</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(5);
 

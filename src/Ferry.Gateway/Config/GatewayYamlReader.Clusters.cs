@@ -96,6 +96,7 @@ internal static partial class GatewayYamlReader
             KeepAliveTime = connection.OptionalDuration("keepalive_time", defaults.KeepAliveTime),
             KeepAliveTimeout = connection.Duration("keepalive_timeout", defaults.KeepAliveTimeout),
             MultipleConnections = connection.Bool("multiple_connections", defaults.MultipleConnections),
+            MaxConnections = connection.Int("max_connections", defaults.MaxConnections),
             IdleTimeout = connection.Duration("idle_timeout", defaults.IdleTimeout),
             InitialStreamWindow = connection.Int("initial_stream_window", defaults.InitialStreamWindow),
         };

@@ -104,7 +104,8 @@ internal sealed class ClusterState : IDisposable
     {
         HostPort.TrySplit(endpoint.Address, out var host, out var port);
         var dialer = new UpstreamDialer(new DnsEndPoint(host, port), connector, config, time);
-        return new UpstreamConnectionPool(dialer, config.Connection.MultipleConnections, config.Connection.IdleTimeout, time);
+        var maxConnections = config.Connection.MultipleConnections ? config.Connection.MaxConnections : 1;
+        return new UpstreamConnectionPool(dialer, maxConnections, config.Connection.IdleTimeout, time);
     }
 
     public bool TryAcquireRetry() => _retryBudget.TryAcquire();

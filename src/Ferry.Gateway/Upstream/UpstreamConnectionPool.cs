@@ -5,14 +5,14 @@ namespace Ferry.Gateway.Upstream;
 
 /// <summary>
 /// The HTTP/2 connections to one endpoint. A call takes a stream on the first connection with room; when all are
-/// full (the server's SETTINGS_MAX_CONCURRENT_STREAMS), another connection is dialed if the cluster allows several,
-/// else the call waits for a stream to end. One dial at a time: calls arriving meanwhile wait for it rather than
+/// full (the server's SETTINGS_MAX_CONCURRENT_STREAMS), another connection is dialed up to the cluster's maximum,
+/// beyond which the call waits for a stream to end. One dial at a time: calls arriving meanwhile wait for it rather than
 /// each dialing its own. Connections idle longer than the idle timeout are closed.
 /// </summary>
 internal sealed class UpstreamConnectionPool : IAsyncDisposable
 {
     private readonly UpstreamDialer _dialer;
-    private readonly bool _multipleConnections;
+    private readonly int _maxConnections;
     private readonly TimeSpan _idleTimeout;
     private readonly object _lock = new();
     private readonly TimeProvider _time;
@@ -23,10 +23,10 @@ internal sealed class UpstreamConnectionPool : IAsyncDisposable
     private TaskCompletionSource? _capacity;
     private bool _disposed;
 
-    public UpstreamConnectionPool(UpstreamDialer dialer, bool multipleConnections, TimeSpan idleTimeout, TimeProvider time)
+    public UpstreamConnectionPool(UpstreamDialer dialer, int maxConnections, TimeSpan idleTimeout, TimeProvider time)
     {
         _dialer = dialer;
-        _multipleConnections = multipleConnections;
+        _maxConnections = maxConnections;
         _idleTimeout = idleTimeout;
         _onCapacityChanged = OnCapacityChanged;
         _time = time;
@@ -57,7 +57,7 @@ internal sealed class UpstreamConnectionPool : IAsyncDisposable
                 {
                     wait = _dialing;
                 }
-                else if (_connections.Length == 0 || _multipleConnections)
+                else if (_connections.Length < _maxConnections)
                 {
                     _dialing = Task.Run(DialAsync);
                     wait = _dialing;

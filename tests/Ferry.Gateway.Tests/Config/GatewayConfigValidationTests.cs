@@ -175,10 +175,12 @@ public sealed class GatewayConfigValidationTests
                   backoff_initial: 20s
                   backoff_max: 10s
                   initial_stream_window: 1024
+                  max_connections: 0
             """,
             "gateway.yaml:6:21: clusters[0].connection.dial_timeout: must be a positive duration, found 0s",
             "gateway.yaml:7:24: clusters[0].connection.backoff_initial: backoff_initial (20s) is longer than backoff_max (10s)",
-            "gateway.yaml:9:30: clusters[0].connection.initial_stream_window: must be at least 65535, found 1024");
+            "gateway.yaml:9:30: clusters[0].connection.initial_stream_window: must be at least 65535, found 1024",
+            "gateway.yaml:10:24: clusters[0].connection.max_connections: must be at least 1, found 0");
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Ferry.Gateway.Config;
 using Ferry.Gateway.Tests.Infrastructure;
 using Ferry.Grpc;
 using Ferry.Grpc.Client;
@@ -54,6 +55,54 @@ public sealed class CapacityTests
             foreach (var call in held)
             {
                 call.Release.SetResult();
+            }
+
+            var replies = await Task.WhenAll(calls.Select(c => c.ResponseAsync)).WaitAsync(TestTimeouts.Default);
+            Assert.Equal(Enumerable.Range(0, Calls), replies.Select(r => r.Sequence).Order());
+        }
+        finally
+        {
+            foreach (var call in calls)
+            {
+                call.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// With at most one connection per endpoint and a backend allowing 100 streams on it, the 101st call waits for a
+    /// stream to end instead of dialing: a backend's small (or zero) stream limit cannot make the gateway open
+    /// connections without bound. The waiting calls go through once streams end.
+    /// </summary>
+    [Fact]
+    public async Task Calls_beyond_max_connections_wait_for_a_free_stream_and_then_pass()
+    {
+        const int Calls = 120;
+        await using var backend = await TestBackend.StartAsync("a");
+        var cluster = GatewayConfigs.Cluster("c", backend) with { Connection = new ConnectionConfig { MaxConnections = 1 } };
+        await using var gateway = await TestGateway.StartAsync(cluster);
+
+        var calls = Enumerable.Range(0, Calls).Select(i => gateway.Client.UnaryAsync(new ProbeRequest { Action = "hold", Sequence = i })).ToList();
+        try
+        {
+            var held = new List<HeldCall>();
+            for (var i = 0; i < 100; i++)
+            {
+                held.Add(await backend.Probe.NextHeldAsync());
+            }
+
+            // Proving an absence takes a wait: with a second connection the other 20 would arrive within milliseconds.
+            await Task.Delay(TimeSpan.FromMilliseconds(500));
+            Assert.Equal(100, backend.Probe.Calls);
+
+            foreach (var call in held)
+            {
+                call.Release.SetResult();
+            }
+
+            for (var i = 100; i < Calls; i++)
+            {
+                (await backend.Probe.NextHeldAsync()).Release.SetResult();
             }
 
             var replies = await Task.WhenAll(calls.Select(c => c.ResponseAsync)).WaitAsync(TestTimeouts.Default);
