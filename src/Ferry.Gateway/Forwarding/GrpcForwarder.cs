@@ -78,7 +78,7 @@ internal sealed partial class GrpcForwarder(ILogger<GrpcForwarder> logger, TimeP
             if (next is null || !cluster.TryAcquireRetry())
             {
                 var why = next is null && attempt < maxAttempts ? "no other endpoint is available" : $"gave up after {attempt} attempt(s)";
-                var what = result == AttemptResult.Unprocessed ? $"{endpoint.Address} in cluster '{cluster.Name}' did not take the call ({error})" : $"Could not connect to {endpoint.Address} in cluster '{cluster.Name}' ({error})";
+                var what = result == AttemptResult.Unprocessed ? $"{endpoint.Address} in cluster '{cluster.Name}' did not take the call ({error})" : $"Could not reach {endpoint.Address} in cluster '{cluster.Name}' ({error})";
                 await RespondWithStatusAsync(context, new Status(StatusCode.Unavailable, $"{what}; {why}."), call.Outcome).ConfigureAwait(false);
                 return;
             }
@@ -105,7 +105,11 @@ internal sealed partial class GrpcForwarder(ILogger<GrpcForwarder> logger, TimeP
             }
             catch (UpstreamConnectException ex) when (call.Reason == CancelReason.None)
             {
-                endpoint.RecordConnectFailure();
+                if (ex.EndpointFailed)
+                {
+                    endpoint.RecordConnectFailure();
+                }
+
                 ForwarderLog.ConnectFailed(logger, endpoint.Address, ex.Message);
                 return (AttemptResult.RetryableFailure, ex.Message);
             }

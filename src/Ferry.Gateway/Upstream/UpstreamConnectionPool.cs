@@ -34,10 +34,11 @@ internal sealed class UpstreamConnectionPool : IAsyncDisposable
 
     /// <summary>
     /// Opens a stream and queues its headers. Throws <see cref="UpstreamConnectException"/> when no connection could be
-    /// made, before any byte of the call was sent.
+    /// made, or none had a free stream within the dial timeout, before any byte of the call was sent.
     /// </summary>
     public async ValueTask<Http2ClientStream> OpenStreamAsync<TState>(Action<Http2HeaderWriter, TState> writeHeaders, TState state, CancellationToken cancellationToken)
     {
+        long? waitingSince = null;
         while (true)
         {
             foreach (var connection in Volatile.Read(ref _connections))
@@ -49,6 +50,7 @@ internal sealed class UpstreamConnectionPool : IAsyncDisposable
             }
 
             Task wait;
+            var full = false;
             lock (_lock)
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
@@ -66,10 +68,30 @@ internal sealed class UpstreamConnectionPool : IAsyncDisposable
                 {
                     _capacity ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                     wait = _capacity.Task;
+                    full = true;
                 }
             }
 
-            await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (!full)
+            {
+                await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            // Every connection is at the backend's stream limit and no more may be opened: wait for a stream to end,
+            // for as long as a dial may take; an endpoint that stays full sends the call elsewhere.
+            waitingSince ??= _time.GetTimestamp();
+            var left = _dialer.DialTimeout - _time.GetElapsedTime(waitingSince.Value);
+            try
+            {
+                await wait.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                throw new UpstreamConnectException(
+                    $"every connection to {_dialer.Address} ({_maxConnections}, connection.max_connections) is at the backend's concurrent stream limit and none freed a stream within {_dialer.DialTimeout.TotalMilliseconds:0} ms")
+                { EndpointFailed = false };
+            }
         }
     }
 

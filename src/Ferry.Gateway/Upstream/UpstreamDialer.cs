@@ -39,6 +39,11 @@ internal sealed class UpstreamDialer
         _tls = cluster.Tls is { } tls ? CreateTlsOptions(tls, endpoint.Host, time) : null;
     }
 
+    public string Address => $"{_endpoint.Host}:{_endpoint.Port}";
+
+    /// <summary>How long a dial may take; also how long a call waits for a stream when every connection is full.</summary>
+    public TimeSpan DialTimeout => _connection.DialTimeout;
+
     public async Task<Http2ClientConnection> ConnectAsync()
     {
         using var timeout = new CancellationTokenSource(_connection.DialTimeout, _time);

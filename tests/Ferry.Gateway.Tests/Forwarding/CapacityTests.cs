@@ -116,4 +116,49 @@ public sealed class CapacityTests
             }
         }
     }
+
+    /// <summary>
+    /// An endpoint that stays full (every allowed connection at the backend's stream limit) for longer than the dial
+    /// timeout fails the waiting call with UNAVAILABLE saying why, without backing the endpoint off: it works, it is busy.
+    /// </summary>
+    [Fact]
+    public async Task A_call_waiting_longer_than_the_dial_timeout_for_a_free_stream_fails_with_unavailable()
+    {
+        await using var backend = await TestBackend.StartAsync("a");
+        var cluster = GatewayConfigs.Cluster("c", backend) with
+        {
+            Connection = new ConnectionConfig { MaxConnections = 1, DialTimeout = TimeSpan.FromMilliseconds(300) },
+        };
+        await using var gateway = await TestGateway.StartAsync(cluster);
+
+        var calls = Enumerable.Range(0, 100).Select(i => gateway.Client.UnaryAsync(new ProbeRequest { Action = "hold", Sequence = i })).ToList();
+        try
+        {
+            var held = new List<HeldCall>();
+            for (var i = 0; i < 100; i++)
+            {
+                held.Add(await backend.Probe.NextHeldAsync());
+            }
+
+            var error = await Assert.ThrowsAsync<RpcException>(() => gateway.Client.UnaryAsync(new ProbeRequest()).ResponseAsync.WaitAsync(TestTimeouts.Default));
+            Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+            Assert.Contains("connection.max_connections", error.Status.Detail);
+
+            foreach (var call in held)
+            {
+                call.Release.SetResult();
+            }
+
+            await Task.WhenAll(calls.Select(c => c.ResponseAsync)).WaitAsync(TestTimeouts.Default);
+            var reply = await gateway.Client.UnaryAsync(new ProbeRequest { Sequence = 7 }).ResponseAsync.WaitAsync(TestTimeouts.Default);
+            Assert.Equal(7, reply.Sequence);
+        }
+        finally
+        {
+            foreach (var call in calls)
+            {
+                call.Dispose();
+            }
+        }
+    }
 }
