@@ -49,6 +49,11 @@ cleanup() {
 # Builds Ferry.Bench and the ferry program (for interop-client) into artifacts/bench, Release (SKIP_BUILD=1
 # reuses the last build). Other builds on the machine share obj/ and may make a copy step fail
 # (MSB3026/MSB3030/CS2012): retried.
+source_state() {
+  echo "commit=$(git -C "$ROOT" rev-parse --short HEAD)"
+  echo "uncommitted_files=$(git -C "$ROOT" status --porcelain -- src bench/Ferry.Bench 2>/dev/null | wc -l)"
+}
+
 build_all() {
   local project out attempt
   BENCH=(dotnet "$BIN/bench/Ferry.Bench.dll")
@@ -71,6 +76,7 @@ build_all() {
       sleep 5
     done
   done
+  source_state >"$BIN/build.env"
 }
 
 # Before a full run: wait (up to 10 minutes) for the 1-minute load average to fall below 0.7, since other
@@ -102,8 +108,8 @@ write_machine() {
     echo "load_at_start=$LOAD_AT_START"
     echo "waited_for_quiet_s=${WAITED_FOR_QUIET:-0}"
     echo "quick=$QUICK"
-    echo "commit=$(git -C "$ROOT" rev-parse --short HEAD)"
-    echo "uncommitted_files=$(git -C "$ROOT" status --porcelain -- src bench/Ferry.Bench 2>/dev/null | wc -l)"
+    # What the binaries were built from, recorded by build_all: HEAD may have moved on during a long run.
+    if [ -f "$BIN/build.env" ]; then cat "$BIN/build.env"; else source_state; fi
   } >"$RESULTS/machine-$1.env"
 }
 

@@ -188,8 +188,11 @@ public sealed record ConnectionConfig
 
     public TimeSpan BackoffMax { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>HTTP/2 PING after this long idle; null turns keepalive off.</summary>
-    public TimeSpan? KeepAliveTime { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>
+    /// HTTP/2 PING after this long idle; null turns keepalive off. Five minutes: gRPC servers by default punish pings
+    /// that come more often (GOAWAY too_many_pings, which drops the connection and its calls).
+    /// </summary>
+    public TimeSpan? KeepAliveTime { get; init; } = TimeSpan.FromMinutes(5);
 
     public TimeSpan KeepAliveTimeout { get; init; } = TimeSpan.FromSeconds(20);
 

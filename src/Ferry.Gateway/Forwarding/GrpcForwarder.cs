@@ -22,69 +22,66 @@ namespace Ferry.Gateway.Forwarding;
 /// </summary>
 internal sealed partial class GrpcForwarder(ILogger<GrpcForwarder> logger, TimeProvider time)
 {
-    // The async methods of a call are pooled ValueTasks: their state machines are reused rather than allocated for
-    // every call (each awaited once, by its caller).
+    // Few async layers per call, and not async where it need not be: each layer that awaits for real allocates its
+    // state machine (the pooled builders reuse them only when few calls are in flight). Each is awaited once.
+    public ValueTask<ForwardingOutcome> ForwardAsync(HttpContext context, CompiledRoute route) =>
+        TryGetDeadline(context.Request, route.Config.Timeouts, out var deadline, out var deadlineError)
+            ? ForwardToClusterAsync(context, route, deadline)
+            : RejectAsync(context, deadlineError);
+
+    private static async ValueTask<ForwardingOutcome> RejectAsync(HttpContext context, Status status)
+    {
+        var rejected = new ForwardingOutcome();
+        await RespondWithStatusAsync(context, status, rejected).ConfigureAwait(false);
+        return rejected;
+    }
+
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<ForwardingOutcome> ForwardAsync(HttpContext context, CompiledRoute route)
+    private async ValueTask<ForwardingOutcome> ForwardToClusterAsync(HttpContext context, CompiledRoute route, TimeSpan? deadline)
     {
         var cluster = route.Cluster;
-        if (!TryGetDeadline(context.Request, route.Config.Timeouts, out var deadline, out var deadlineError))
-        {
-            var rejected = new ForwardingOutcome();
-            await RespondWithStatusAsync(context, deadlineError, rejected).ConfigureAwait(false);
-            return rejected;
-        }
-
         using var call = new ForwardingCall(context.RequestAborted, route.Config.Timeouts, deadline, time);
         cluster.OnCallStarted();
         try
         {
-            await ForwardToClusterAsync(context, route, cluster, call).ConfigureAwait(false);
+            var endpoint = cluster.PickEndpoint();
+            if (endpoint is null)
+            {
+                await RespondWithStatusAsync(context, new Status(StatusCode.Unavailable, cluster.DescribeUnavailable()), call.Outcome).ConfigureAwait(false);
+                return call.Outcome;
+            }
+
+            var maxAttempts = Math.Max(1, cluster.Config.Retry.MaxAttempts);
+            for (var attempt = 1; ; attempt++)
+            {
+                call.Outcome.Endpoint = endpoint.Address;
+                call.Outcome.Attempts = attempt;
+                var (result, error) = await ForwardToEndpointAsync(context, route, endpoint, call).ConfigureAwait(false);
+                if (result == AttemptResult.Done)
+                {
+                    return call.Outcome;
+                }
+
+                // A stream the backend turned away unprocessed may go back to the same endpoint (a new connection); a
+                // failed connect goes elsewhere.
+                var next = attempt >= maxAttempts ? null
+                    : cluster.PickEndpoint(exclude: endpoint) ?? (result == AttemptResult.Unprocessed && endpoint.IsAvailable ? endpoint : null);
+                if (next is null || !cluster.TryAcquireRetry())
+                {
+                    var why = next is null && attempt < maxAttempts ? "no other endpoint is available" : $"gave up after {attempt} attempt(s)";
+                    var what = result == AttemptResult.Unprocessed ? $"{endpoint.Address} in cluster '{cluster.Name}' did not take the call ({error})" : $"Could not reach {endpoint.Address} in cluster '{cluster.Name}' ({error})";
+                    await RespondWithStatusAsync(context, new Status(StatusCode.Unavailable, $"{what}; {why}."), call.Outcome).ConfigureAwait(false);
+                    return call.Outcome;
+                }
+
+                ForwarderLog.Retrying(logger, context.Request.Path.Value!, endpoint.Address, next.Address, attempt);
+                endpoint = next;
+            }
         }
         finally
         {
             call.Complete();
             cluster.OnCallEnded();
-        }
-
-        return call.Outcome;
-    }
-
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask ForwardToClusterAsync(HttpContext context, CompiledRoute route, ClusterState cluster, ForwardingCall call)
-    {
-        var endpoint = cluster.PickEndpoint();
-        if (endpoint is null)
-        {
-            await RespondWithStatusAsync(context, new Status(StatusCode.Unavailable, cluster.DescribeUnavailable()), call.Outcome).ConfigureAwait(false);
-            return;
-        }
-
-        var maxAttempts = Math.Max(1, cluster.Config.Retry.MaxAttempts);
-        for (var attempt = 1; ; attempt++)
-        {
-            call.Outcome.Endpoint = endpoint.Address;
-            call.Outcome.Attempts = attempt;
-            var (result, error) = await ForwardToEndpointAsync(context, route, endpoint, call).ConfigureAwait(false);
-            if (result == AttemptResult.Done)
-            {
-                return;
-            }
-
-            // A stream the backend turned away unprocessed may go back to the same endpoint (a new connection); a
-            // failed connect goes elsewhere.
-            var next = attempt >= maxAttempts ? null
-                : cluster.PickEndpoint(exclude: endpoint) ?? (result == AttemptResult.Unprocessed && endpoint.IsAvailable ? endpoint : null);
-            if (next is null || !cluster.TryAcquireRetry())
-            {
-                var why = next is null && attempt < maxAttempts ? "no other endpoint is available" : $"gave up after {attempt} attempt(s)";
-                var what = result == AttemptResult.Unprocessed ? $"{endpoint.Address} in cluster '{cluster.Name}' did not take the call ({error})" : $"Could not reach {endpoint.Address} in cluster '{cluster.Name}' ({error})";
-                await RespondWithStatusAsync(context, new Status(StatusCode.Unavailable, $"{what}; {why}."), call.Outcome).ConfigureAwait(false);
-                return;
-            }
-
-            ForwarderLog.Retrying(logger, context.Request.Path.Value!, endpoint.Address, next.Address, attempt);
-            endpoint = next;
         }
     }
 

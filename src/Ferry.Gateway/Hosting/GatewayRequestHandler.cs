@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
 using Ferry.Gateway.Diagnostics;
 using Ferry.Gateway.Forwarding;
 using Ferry.Gateway.Limits;
@@ -27,7 +26,8 @@ internal sealed class GatewayRequestHandler(
     private readonly ILogger _accessLog = loggerFactory.CreateLogger(AccessLog.Category);
     private readonly ConcurrentDictionary<string, StrongBox> _listenerStreams = new(StringComparer.Ordinal);
 
-    public async Task HandleAsync(HttpContext context)
+    /// <summary>Not async itself: the checks run inline and only a forwarded call gets a state machine (one per call).</summary>
+    public Task HandleAsync(HttpContext context)
     {
         var started = time.GetTimestamp();
         var state = runtime.Current;
@@ -35,21 +35,18 @@ internal sealed class GatewayRequestHandler(
         var path = context.Request.Path.Value ?? "/";
         if (!state.Listeners.TryGetValue(listenerName, out var table))
         {
-            await RefuseAsync(context, new Status(StatusCode.Unavailable, $"Listener '{listenerName}' is no longer configured.")).ConfigureAwait(false);
-            return;
+            return RefuseAsync(context, new Status(StatusCode.Unavailable, $"Listener '{listenerName}' is no longer configured."));
         }
 
         if (!IsGrpc(context.Request))
         {
             context.Response.StatusCode = StatusCodes.Status415UnsupportedMediaType;
-            await context.Response.WriteAsync("This Ferry gateway forwards gRPC (HTTP/2, application/grpc) only.\n").ConfigureAwait(false);
-            return;
+            return context.Response.WriteAsync("This Ferry gateway forwards gRPC (HTTP/2, application/grpc) only.\n");
         }
 
         if (table.Match(path, context.Request) is not { } route)
         {
-            await RefuseAsync(context, new Status(StatusCode.Unimplemented, $"No route for {path} on listener '{listenerName}'.")).ConfigureAwait(false);
-            return;
+            return RefuseAsync(context, new Status(StatusCode.Unimplemented, $"No route for {path} on listener '{listenerName}'."));
         }
 
         var listenerLimit = ListenerStreamLimit(state, listenerName);
@@ -58,13 +55,41 @@ internal sealed class GatewayRequestHandler(
         {
             Interlocked.Decrement(ref listenerStreams.Value);
             metrics.Rejected(route.Name, "listener_streams");
-            await RefuseAsync(context, new Status(StatusCode.ResourceExhausted, $"Listener '{listenerName}' is at its concurrent stream limit ({listenerLimit}).")).ConfigureAwait(false);
-            return;
+            return RefuseAsync(context, new Status(StatusCode.ResourceExhausted, $"Listener '{listenerName}' is at its concurrent stream limit ({listenerLimit})."));
         }
 
+        return ForwardAsync(context, route, path, started, listenerStreams);
+    }
+
+    private async Task ForwardAsync(HttpContext context, CompiledRoute route, string path, long started, StrongBox listenerStreams)
+    {
         try
         {
-            await ForwardAsync(context, route, path, started).ConfigureAwait(false);
+            LimitRefusal? refusal = null;
+            using var lease = route.Limiter?.TryAcquire(out refusal);
+            if (refusal is not null)
+            {
+                metrics.Rejected(route.Name, refusal.Limit);
+                await RefuseAsync(context, new Status(StatusCode.ResourceExhausted, refusal.Message)).ConfigureAwait(false);
+                return;
+            }
+
+            metrics.CallStarted(route.Name);
+            ForwardingOutcome? outcome = null;
+            try
+            {
+                outcome = await forwarder.ForwardAsync(context, route).ConfigureAwait(false);
+            }
+            finally
+            {
+                outcome ??= new ForwardingOutcome();
+                var duration = time.GetElapsedTime(started);
+                metrics.CallEnded(route.Name, route.Cluster.Name, outcome.Endpoint, outcome.GrpcStatus, duration, outcome.RequestBytes, outcome.ResponseBytes);
+                if (runtime.Current.Config.AccessLog.Enabled && _accessLog.IsEnabled(LogLevel.Information))
+                {
+                    AccessLog.Call(_accessLog, path, route.Name, route.Cluster.Name, outcome.Endpoint, outcome.GrpcStatus, duration.TotalMilliseconds, outcome.RequestBytes, outcome.ResponseBytes, outcome.RequestMessages, outcome.ResponseMessages, outcome.Attempts, context.Connection.RemoteIpAddress?.ToString() ?? "-");
+                }
+            }
         }
         finally
         {
@@ -72,44 +97,15 @@ internal sealed class GatewayRequestHandler(
         }
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask ForwardAsync(HttpContext context, CompiledRoute route, string path, long started)
-    {
-        LimitRefusal? refusal = null;
-        using var lease = route.Limiter?.TryAcquire(out refusal);
-        if (refusal is not null)
-        {
-            metrics.Rejected(route.Name, refusal.Limit);
-            await RefuseAsync(context, new Status(StatusCode.ResourceExhausted, refusal.Message)).ConfigureAwait(false);
-            return;
-        }
-
-        metrics.CallStarted(route.Name);
-        ForwardingOutcome? outcome = null;
-        try
-        {
-            outcome = await forwarder.ForwardAsync(context, route).ConfigureAwait(false);
-        }
-        finally
-        {
-            outcome ??= new ForwardingOutcome();
-            var duration = time.GetElapsedTime(started);
-            metrics.CallEnded(route.Name, route.Cluster.Name, outcome.Endpoint, outcome.GrpcStatus, duration, outcome.RequestBytes, outcome.ResponseBytes);
-            if (runtime.Current.Config.AccessLog.Enabled && _accessLog.IsEnabled(LogLevel.Information))
-            {
-                AccessLog.Call(_accessLog, path, route.Name, route.Cluster.Name, outcome.Endpoint, outcome.GrpcStatus, duration.TotalMilliseconds, outcome.RequestBytes, outcome.ResponseBytes, outcome.RequestMessages, outcome.ResponseMessages, outcome.Attempts, context.Connection.RemoteIpAddress?.ToString() ?? "-");
-            }
-        }
-    }
-
-    /// <summary>A plain loop: this runs for every call, and a LINQ lambda over the listeners allocates each time.</summary>
+    /// <summary>An indexed loop: this runs for every call, and LINQ or foreach over the list interface allocates.</summary>
     private static int? ListenerStreamLimit(GatewayState state, string listenerName)
     {
-        foreach (var listener in state.Config.Listeners)
+        var listeners = state.Config.Listeners;
+        for (var i = 0; i < listeners.Count; i++)
         {
-            if (listener.Name == listenerName)
+            if (listeners[i].Name == listenerName)
             {
-                return listener.Limits.MaxConcurrentStreams;
+                return listeners[i].Limits.MaxConcurrentStreams;
             }
         }
 

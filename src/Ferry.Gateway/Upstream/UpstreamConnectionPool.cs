@@ -89,7 +89,7 @@ internal sealed class UpstreamConnectionPool : IAsyncDisposable
             catch (TimeoutException)
             {
                 throw new UpstreamConnectException(
-                    $"every connection to {_dialer.Address} ({_maxConnections}, connection.max_connections) is at the backend's concurrent stream limit and none freed a stream within {_dialer.DialTimeout.TotalMilliseconds:0} ms")
+                    $"all {_maxConnections} connection(s) to {_dialer.Address} that connection.max_connections allows are at the backend's concurrent stream limit, and none freed a stream within {_dialer.DialTimeout.TotalMilliseconds:0} ms")
                 { EndpointFailed = false };
             }
         }
@@ -149,10 +149,21 @@ internal sealed class UpstreamConnectionPool : IAsyncDisposable
     /// <summary>Drops failed and draining connections from the list (under the lock); draining ones close themselves.</summary>
     private void RemoveUnusable()
     {
-        if (Array.Exists(_connections, c => !c.IsUsable))
+        if (!Array.Exists(_connections, c => !c.IsUsable))
         {
-            _connections = Array.FindAll(_connections, c => c.IsUsable);
+            return;
         }
+
+        foreach (var connection in _connections)
+        {
+            // Seen once: the connection leaves the pool right after.
+            if (!connection.IsUsable && connection.TooManyPings)
+            {
+                _dialer.OnTooManyPings();
+            }
+        }
+
+        _connections = Array.FindAll(_connections, c => c.IsUsable);
     }
 
     private void CloseIdleConnections()

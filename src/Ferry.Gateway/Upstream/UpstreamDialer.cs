@@ -19,7 +19,7 @@ internal sealed class UpstreamDialer
     private readonly DnsEndPoint _endpoint;
     private readonly IUpstreamConnector _connector;
     private readonly ConnectionConfig _connection;
-    private readonly Http2ClientOptions _options;
+    private Http2ClientOptions _options;
     private readonly SslClientAuthenticationOptions? _tls;
     private readonly TimeProvider _time;
 
@@ -40,6 +40,21 @@ internal sealed class UpstreamDialer
     }
 
     public string Address => $"{_endpoint.Host}:{_endpoint.Port}";
+
+    /// <summary>The keepalive interval the next connection will use (null: off).</summary>
+    public TimeSpan? KeepAliveTime => _options.KeepAliveTime;
+
+    /// <summary>
+    /// The endpoint refused our pings as too frequent (too_many_pings): like gRPC clients (proposal A8), ping it half as
+    /// often from the next connection on.
+    /// </summary>
+    public void OnTooManyPings()
+    {
+        if (_options.KeepAliveTime is { } interval)
+        {
+            _options = _options with { KeepAliveTime = interval * 2 };
+        }
+    }
 
     /// <summary>How long a dial may take; also how long a call waits for a stream when every connection is full.</summary>
     public TimeSpan DialTimeout => _connection.DialTimeout;

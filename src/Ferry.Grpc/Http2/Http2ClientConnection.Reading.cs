@@ -480,13 +480,17 @@ internal sealed partial class Http2ClientConnection
         payload.Slice(0, 8).CopyTo(bytes);
         var lastStreamId = (int)(BinaryPrimitives.ReadUInt32BigEndian(bytes) & 0x7FFF_FFFF);
         var code = (Http2ErrorCode)BinaryPrimitives.ReadUInt32BigEndian(bytes[4..]);
+        var debug = DebugText(payload.Slice(8));
+        var why = debug.Length > 0 ? $"GOAWAY {code}: {debug}" : $"GOAWAY {code}";
         lock (_sync)
         {
+            TooManyPings |= code == Http2ErrorCode.EnhanceYourCalm && debug == "too_many_pings";
+            _goAwayReason = why;
             _goAwayLastStreamId = Math.Min(_goAwayLastStreamId, lastStreamId);
             foreach (var stream in _streams.Values.Where(s => s.Id > _goAwayLastStreamId).ToArray())
             {
                 // Never processed by the server: safe to send again elsewhere (section 6.8).
-                stream.Fail(new Http2StreamException(code, true, $"The server is shutting the connection down (GOAWAY {code}) and did not process this stream."));
+                stream.Fail(new Http2StreamException(code, true, $"The server is shutting the connection down ({why}) and did not process this stream."));
                 CloseStream(stream);
             }
 
@@ -494,6 +498,20 @@ internal sealed partial class Http2ClientConnection
         }
 
         OnCapacityChanged();
+    }
+
+    /// <summary>GOAWAY's opaque debug data as printable ASCII (what servers put there), cut to a sane length for messages.</summary>
+    private static string DebugText(ReadOnlySequence<byte> data)
+    {
+        Span<byte> bytes = stackalloc byte[(int)Math.Min(data.Length, 128)];
+        data.Slice(0, bytes.Length).CopyTo(bytes);
+        var text = new char[bytes.Length];
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            text[i] = bytes[i] is >= 0x20 and < 0x7F ? (char)bytes[i] : '?';
+        }
+
+        return new string(text);
     }
 
     private void OnWindowUpdate(Http2FrameHeader header, in ReadOnlySequence<byte> payload)

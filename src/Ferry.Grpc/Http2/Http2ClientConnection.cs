@@ -32,6 +32,7 @@ internal sealed partial class Http2ClientConnection : IAsyncDisposable
     private int _nextStreamId = 1;
     private int _maxConcurrentStreams;
     private int _goAwayLastStreamId = int.MaxValue;
+    private string? _goAwayReason;
     private bool _goingAway;
     private Exception? _failure;
     private long _idleSince;
@@ -76,6 +77,12 @@ internal sealed partial class Http2ClientConnection : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>
+    /// The server ended the connection because our keepalive pings came more often than it allows (GOAWAY
+    /// ENHANCE_YOUR_CALM "too_many_pings"): the next connection to it should ping less often.
+    /// </summary>
+    public bool TooManyPings { get; private set; }
 
     /// <summary>False once the connection failed, was closed, or the server sent GOAWAY: it takes no new streams.</summary>
     public bool IsUsable
@@ -280,7 +287,7 @@ internal sealed partial class Http2ClientConnection : IAsyncDisposable
             foreach (var stream in streams)
             {
                 stream.Closed = true;
-                stream.Fail(StreamFailure(stream, error));
+                stream.Fail(StreamFailure(error));
             }
         }
 
@@ -317,12 +324,17 @@ internal sealed partial class Http2ClientConnection : IAsyncDisposable
         }
     }
 
-    private static Http2StreamException StreamFailure(Http2ClientStream stream, Exception error) => error switch
+    /// <summary>What a stream open when the connection failed reports; after a GOAWAY, with the server's reason.</summary>
+    private Http2StreamException StreamFailure(Exception error)
     {
-        Http2StreamException streamError => streamError,
-        Http2ConnectionException protocol => new Http2StreamException(protocol.ErrorCode, false, $"The HTTP/2 connection failed: {protocol.Message}", protocol),
-        _ => new Http2StreamException(Http2ErrorCode.InternalError, false, $"The HTTP/2 connection was lost: {error.Message}", error),
-    };
+        var after = _goAwayReason is null ? "" : $" after the server's {_goAwayReason}";
+        return error switch
+        {
+            Http2StreamException streamError => streamError,
+            Http2ConnectionException protocol => new Http2StreamException(protocol.ErrorCode, false, $"The HTTP/2 connection failed{after}: {protocol.Message}", protocol),
+            _ => new Http2StreamException(Http2ErrorCode.InternalError, false, $"The HTTP/2 connection was lost{after}: {error.Message}", error),
+        };
+    }
 
     private void OnKeepAliveTick()
     {

@@ -161,7 +161,8 @@ internal sealed class Http2ClientStream : IHpackHeaderSink, IDisposable
             StatusCode = 0;
         }
 
-        _decoding = new List<KeyValuePair<string, string>>(8);
+        // Sized for a typical gRPC response: content-type and an encoding or two; trailers grpc-status and -message.
+        _decoding = new List<KeyValuePair<string, string>>(_expectingTrailers ? 2 : 4);
     }
 
     /// <summary>Called by the read loop after a header block was decoded into this stream; null if it was valid.</summary>

@@ -216,6 +216,29 @@ public sealed class Http2ClientConnectionTests
         Assert.True(secondId > firstId);
     }
 
+    [Fact]
+    public async Task Goaway_too_many_pings_is_recognised_and_named_when_the_connection_then_closes()
+    {
+        await using var server = new ScriptedHttp2Server();
+        await using var connection = await server.ConnectClientAsync();
+        using var stream = Open(connection);
+        var (id, _) = await server.ReadRequestHeadersAsync();
+
+        var payload = new byte[8 + "too_many_pings".Length];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(payload, id);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(payload.AsSpan(4), (uint)Http2ErrorCode.EnhanceYourCalm);
+        Encoding.ASCII.GetBytes("too_many_pings", payload.AsSpan(8));
+        await server.WriteRawAsync(ScriptedHttp2Server.Frame(Http2FrameType.GoAway, Http2FrameFlags.None, 0, payload));
+        await server.DisposeAsync();
+
+        // The stream was processed (its id is the last one), so it fails when the connection closes, saying why.
+        var error = await Assert.ThrowsAsync<Http2StreamException>(() => stream.ReadHeadersAsync().WaitAsync(Timeout));
+        Assert.False(error.RequestNotProcessed);
+        Assert.Contains("GOAWAY EnhanceYourCalm: too_many_pings", error.Message);
+        Assert.True(connection.TooManyPings);
+        Assert.False(connection.IsUsable);
+    }
+
     [Theory]
     [InlineData("X-Upper", "v", "invalid header name")]
     [InlineData("connection", "close", "connection-specific header")]
