@@ -1,6 +1,4 @@
 using System.Buffers;
-using System.Net;
-using System.Net.Sockets;
 using Ferry.Gateway.Config;
 using Ferry.Gateway.Tests.Infrastructure;
 using Ferry.Grpc;
@@ -54,106 +52,76 @@ public sealed class GoAwayReplayTests
     /// </summary>
     private sealed class GoAwayOnceBackend : IAsyncDisposable
     {
-        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-        private readonly CancellationTokenSource _stop = new();
-        private readonly Task _accepting;
-        private int _connections;
+        private readonly RawHttp2Backend _backend;
 
-        public GoAwayOnceBackend()
-        {
-            _listener.Start();
-            _accepting = AcceptAsync();
-        }
+        public GoAwayOnceBackend() => _backend = new RawHttp2Backend((stream, number, stop) => ServeAsync(stream, first: number == 1, stop));
 
-        public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+        public int Port => _backend.Port;
 
-        public int Connections => Volatile.Read(ref _connections);
+        public int Connections => _backend.Connections;
 
         public List<byte[]> RequestBodies { get; } = [];
 
-        private async Task AcceptAsync()
-        {
-            var served = new List<Task>();
-            try
-            {
-                while (true)
-                {
-                    var socket = await _listener.AcceptSocketAsync(_stop.Token);
-                    served.Add(ServeAsync(socket, first: Interlocked.Increment(ref _connections) == 1));
-                }
-            }
-            catch (OperationCanceledException)
-            {
-            }
+        public ValueTask DisposeAsync() => _backend.DisposeAsync();
 
-            await Task.WhenAll(served);
-        }
-
-        private async Task ServeAsync(Socket socket, bool first)
+        private async Task ServeAsync(Stream stream, bool first, CancellationToken stop)
         {
-            await using var stream = new NetworkStream(socket, ownsSocket: true);
             var decoder = new HpackDecoder(4096, 1 << 20);
             var encoder = new HpackEncoder();
-            try
+            var preface = new byte[24];
+            await stream.ReadExactlyAsync(preface, stop);
+            await WriteAsync(stream, o => Http2FrameWriter.WriteSettings(o, []));
+            var body = new MemoryStream();
+            while (true)
             {
-                var preface = new byte[24];
-                await stream.ReadExactlyAsync(preface, _stop.Token);
-                await WriteAsync(stream, o => Http2FrameWriter.WriteSettings(o, []));
-                var body = new MemoryStream();
-                while (true)
+                var (header, payload) = await ReadFrameAsync(stream);
+                if (header.Type == Http2FrameType.Headers)
                 {
-                    var (header, payload) = await ReadFrameAsync(stream);
-                    if (header.Type == Http2FrameType.Headers)
+                    decoder.Decode(payload, new IgnoringSink());
+                }
+
+                if (header.Type == Http2FrameType.Data)
+                {
+                    body.Write(payload);
+                }
+
+                if ((header.Type is Http2FrameType.Data or Http2FrameType.Headers) && header.HasFlag(Http2FrameFlags.EndStream))
+                {
+                    lock (RequestBodies)
                     {
-                        decoder.Decode(payload, new IgnoringSink());
+                        RequestBodies.Add(body.ToArray());
                     }
 
-                    if (header.Type == Http2FrameType.Data)
+                    body.SetLength(0);
+                    if (first)
                     {
-                        body.Write(payload);
-                    }
-
-                    if ((header.Type is Http2FrameType.Data or Http2FrameType.Headers) && header.HasFlag(Http2FrameFlags.EndStream))
-                    {
-                        lock (RequestBodies)
-                        {
-                            RequestBodies.Add(body.ToArray());
-                        }
-
-                        body.SetLength(0);
-                        if (first)
-                        {
-                            await WriteAsync(stream, o => Http2FrameWriter.WriteGoAway(o, 0, Http2ErrorCode.NoError));
-                            await Task.Delay(200, _stop.Token);
-                            return;
-                        }
-
-                        await WriteAsync(stream, o =>
-                        {
-                            var block = new ArrayBufferWriter<byte>();
-                            encoder.BeginBlock(block);
-                            encoder.Encode(":status", "200", block);
-                            encoder.Encode("content-type", "application/grpc", block);
-                            Http2FrameWriter.WriteHeaders(o, header.StreamId, block.WrittenSpan, false, 16_384);
-                            Http2FrameWriter.WriteData(o, header.StreamId, new ReadOnlySequence<byte>(new byte[5]), false);
-                            var trailers = new ArrayBufferWriter<byte>();
-                            encoder.BeginBlock(trailers);
-                            encoder.Encode("grpc-status", "0", trailers);
-                            Http2FrameWriter.WriteHeaders(o, header.StreamId, trailers.WrittenSpan, true, 16_384);
-                        });
-                    }
-
-                    if (first && header.Type == Http2FrameType.Data && !header.HasFlag(Http2FrameFlags.EndStream))
-                    {
-                        // A request still streaming: turn the connection away now, mid-request.
                         await WriteAsync(stream, o => Http2FrameWriter.WriteGoAway(o, 0, Http2ErrorCode.NoError));
-                        await Task.Delay(200, _stop.Token);
+                        await Task.Delay(200, stop);
                         return;
                     }
+
+                    await WriteAsync(stream, o =>
+                    {
+                        var block = new ArrayBufferWriter<byte>();
+                        encoder.BeginBlock(block);
+                        encoder.Encode(":status", "200", block);
+                        encoder.Encode("content-type", "application/grpc", block);
+                        Http2FrameWriter.WriteHeaders(o, header.StreamId, block.WrittenSpan, false, 16_384);
+                        Http2FrameWriter.WriteData(o, header.StreamId, new ReadOnlySequence<byte>(new byte[5]), false);
+                        var trailers = new ArrayBufferWriter<byte>();
+                        encoder.BeginBlock(trailers);
+                        encoder.Encode("grpc-status", "0", trailers);
+                        Http2FrameWriter.WriteHeaders(o, header.StreamId, trailers.WrittenSpan, true, 16_384);
+                    });
                 }
-            }
-            catch (Exception ex) when (ex is IOException or OperationCanceledException or EndOfStreamException)
-            {
+
+                if (first && header.Type == Http2FrameType.Data && !header.HasFlag(Http2FrameFlags.EndStream))
+                {
+                    // A request still streaming: turn the connection away now, mid-request.
+                    await WriteAsync(stream, o => Http2FrameWriter.WriteGoAway(o, 0, Http2ErrorCode.NoError));
+                    await Task.Delay(200, stop);
+                    return;
+                }
             }
         }
 
@@ -172,13 +140,6 @@ public sealed class GoAwayReplayTests
             var buffer = new ArrayBufferWriter<byte>();
             write(buffer);
             return stream.WriteAsync(buffer.WrittenMemory).AsTask();
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            _stop.Cancel();
-            _listener.Stop();
-            await _accepting;
         }
 
         private sealed class IgnoringSink : IHpackHeaderSink

@@ -1,6 +1,4 @@
 using System.Buffers;
-using System.Net;
-using System.Net.Sockets;
 using Ferry.Gateway.Config;
 using Ferry.Gateway.Tests.Infrastructure;
 using Ferry.Grpc;
@@ -18,7 +16,7 @@ public sealed class ZeroStreamBackendTests
     [Fact]
     public async Task Calls_to_a_backend_that_allows_no_streams_fail_after_at_most_max_connections_dials()
     {
-        await using var backend = new ZeroStreamBackend();
+        await using var backend = new RawHttp2Backend(AllowNoStreamsAsync);
         var cluster = GatewayConfigs.Cluster("c", [new EndpointConfig { Address = $"127.0.0.1:{backend.Port}" }]) with
         {
             Connection = new ConnectionConfig { MaxConnections = 3, DialTimeout = TimeSpan.FromMilliseconds(300) },
@@ -36,68 +34,17 @@ public sealed class ZeroStreamBackendTests
         Assert.Equal(3, backend.Connections);
     }
 
-    /// <summary>An HTTP/2 server on a raw socket that announces a concurrent stream limit of 0 and then only listens.</summary>
-    private sealed class ZeroStreamBackend : IAsyncDisposable
+    /// <summary>Announces a concurrent stream limit of 0, then only listens.</summary>
+    private static async Task AllowNoStreamsAsync(Stream stream, int connection, CancellationToken stop)
     {
-        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-        private readonly CancellationTokenSource _stop = new();
-        private readonly Task _accepting;
-        private int _connections;
-
-        public ZeroStreamBackend()
+        var preface = new byte[24];
+        await stream.ReadExactlyAsync(preface, stop);
+        var settings = new ArrayBufferWriter<byte>();
+        Http2FrameWriter.WriteSettings(settings, [(Http2SettingId.MaxConcurrentStreams, 0u)]);
+        await stream.WriteAsync(settings.WrittenMemory, stop);
+        var sink = new byte[4096];
+        while (await stream.ReadAsync(sink, stop) > 0)
         {
-            _listener.Start();
-            _accepting = AcceptAsync();
-        }
-
-        public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
-
-        public int Connections => Volatile.Read(ref _connections);
-
-        private async Task AcceptAsync()
-        {
-            var served = new List<Task>();
-            try
-            {
-                while (true)
-                {
-                    var socket = await _listener.AcceptSocketAsync(_stop.Token);
-                    Interlocked.Increment(ref _connections);
-                    served.Add(ServeAsync(socket));
-                }
-            }
-            catch (OperationCanceledException)
-            {
-            }
-
-            await Task.WhenAll(served);
-        }
-
-        private async Task ServeAsync(Socket socket)
-        {
-            await using var stream = new NetworkStream(socket, ownsSocket: true);
-            try
-            {
-                var preface = new byte[24];
-                await stream.ReadExactlyAsync(preface, _stop.Token);
-                var settings = new ArrayBufferWriter<byte>();
-                Http2FrameWriter.WriteSettings(settings, [(Http2SettingId.MaxConcurrentStreams, 0u)]);
-                await stream.WriteAsync(settings.WrittenMemory, _stop.Token);
-                var sink = new byte[4096];
-                while (await stream.ReadAsync(sink, _stop.Token) > 0)
-                {
-                }
-            }
-            catch (Exception ex) when (ex is IOException or OperationCanceledException)
-            {
-            }
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            _stop.Cancel();
-            _listener.Stop();
-            await _accepting;
         }
     }
 }

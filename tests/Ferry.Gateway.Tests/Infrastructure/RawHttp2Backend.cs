@@ -1,0 +1,66 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Ferry.Gateway.Tests.Infrastructure;
+
+/// <summary>
+/// A backend on raw sockets for the fault tests that need HTTP/2 behaviour no real server shows on demand: each
+/// accepted connection is handed to a script (with its 1-based number), which reads and writes frames itself.
+/// </summary>
+internal sealed class RawHttp2Backend : IAsyncDisposable
+{
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Func<NetworkStream, int, CancellationToken, Task> _serve;
+    private readonly Task _accepting;
+    private int _connections;
+
+    public RawHttp2Backend(Func<NetworkStream, int, CancellationToken, Task> serve)
+    {
+        _serve = serve;
+        _listener.Start();
+        _accepting = AcceptAsync();
+    }
+
+    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+    public int Connections => Volatile.Read(ref _connections);
+
+    private async Task AcceptAsync()
+    {
+        var served = new List<Task>();
+        try
+        {
+            while (true)
+            {
+                var socket = await _listener.AcceptSocketAsync(_stop.Token);
+                served.Add(ServeAsync(socket, Interlocked.Increment(ref _connections)));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        await Task.WhenAll(served);
+    }
+
+    private async Task ServeAsync(Socket socket, int number)
+    {
+        await using var stream = new NetworkStream(socket, ownsSocket: true);
+        try
+        {
+            await _serve(stream, number, _stop.Token);
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or EndOfStreamException)
+        {
+            // The gateway closed the connection, or the test is over.
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        _listener.Stop();
+        await _accepting;
+    }
+}
