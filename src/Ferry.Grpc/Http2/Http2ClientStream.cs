@@ -234,7 +234,13 @@ internal sealed class Http2ClientStream : IHpackHeaderSink, IDisposable
         {
             // The response is whole (its delivery may still be pending in this read batch): it stands, and only the
             // request side fails. RFC 9113 §8.1: a server may reset a stream after a complete response (NO_ERROR) to
-            // stop the request; in gRPC the status in the trailers is final either way.
+            // stop the request; in gRPC the status in the trailers is final either way. Its headers are normally
+            // signalled at the end of the read batch; a batch cut short by a connection error never gets there.
+            if (!_headersReady.Task.IsCompleted)
+            {
+                ThreadPool.UnsafeQueueUserWorkItem(static ready => ready.TrySetResult(), _headersReady, preferLocal: false);
+            }
+
             WakeWindowWaiter(error);
             return;
         }

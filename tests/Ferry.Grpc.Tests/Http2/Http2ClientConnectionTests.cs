@@ -156,6 +156,28 @@ public sealed class Http2ClientConnectionTests
     }
 
     [Fact]
+    public async Task A_complete_response_in_a_read_cut_short_by_a_connection_error_is_still_delivered()
+    {
+        // The trailers-only response and then a protocol violation (DATA on a stream id the client never uses) in
+        // one read: the batch ends in the error before its headers are signalled, yet the response is whole.
+        await using var server = new ScriptedHttp2Server();
+        await using var connection = await server.ConnectClientAsync();
+        using var stream = Open(connection);
+        var (id, _) = await server.ReadRequestHeadersAsync();
+
+        await server.WriteAsync(o =>
+        {
+            server.WriteHeaders(o, id, true, 16_384, (":status", "200"), ("content-type", "application/grpc"), ("grpc-status", "2"));
+            Http2FrameWriter.WriteData(o, 2, new ReadOnlySequence<byte>([1]), endStream: false);
+        });
+
+        await stream.ReadHeadersAsync().WaitAsync(Timeout);
+        Assert.True(stream.EndedWithHeaders);
+        Assert.Contains(new KeyValuePair<string, string>("grpc-status", "2"), stream.Headers);
+        Assert.False(connection.IsUsable);
+    }
+
+    [Fact]
     public async Task A_reset_with_no_error_before_the_response_ended_fails_the_stream()
     {
         await using var server = new ScriptedHttp2Server();
