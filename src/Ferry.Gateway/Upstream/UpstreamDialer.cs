@@ -41,9 +41,6 @@ internal sealed class UpstreamDialer
 
     public string Address => $"{_endpoint.Host}:{_endpoint.Port}";
 
-    /// <summary>The keepalive interval the next connection will use (null: off).</summary>
-    public TimeSpan? KeepAliveTime => _options.KeepAliveTime;
-
     /// <summary>
     /// The endpoint refused our pings as too frequent (too_many_pings): like gRPC clients (proposal A8), ping it half as
     /// often from the next connection on.
@@ -97,7 +94,7 @@ internal sealed class UpstreamDialer
     {
         if (timedOut)
         {
-            return $"{step} to {_endpoint.Host}:{_endpoint.Port} timed out after {_connection.DialTimeout.TotalMilliseconds:0} ms";
+            return $"{step} to {Address} timed out after {_connection.DialTimeout.TotalMilliseconds:0} ms";
         }
 
         var reason = exception switch

@@ -43,30 +43,10 @@ public sealed class CapacityTests
         await using var backend = await TestBackend.StartAsync("a");
         await using var gateway = await TestGateway.StartAsync(GatewayConfigs.Cluster("c", backend));
 
-        var calls = Enumerable.Range(0, Calls).Select(i => gateway.Client.UnaryAsync(new ProbeRequest { Action = "hold", Sequence = i })).ToList();
-        try
-        {
-            var held = new List<HeldCall>();
-            for (var i = 0; i < Calls; i++)
-            {
-                held.Add(await backend.Probe.NextHeldAsync());
-            }
+        using var calls = new HoldingCalls(gateway, Calls);
+        HoldingCalls.Release(await HoldingCalls.ArrivedAsync(backend, Calls));
 
-            foreach (var call in held)
-            {
-                call.Release.SetResult();
-            }
-
-            var replies = await Task.WhenAll(calls.Select(c => c.ResponseAsync)).WaitAsync(TestTimeouts.Default);
-            Assert.Equal(Enumerable.Range(0, Calls), replies.Select(r => r.Sequence).Order());
-        }
-        finally
-        {
-            foreach (var call in calls)
-            {
-                call.Dispose();
-            }
-        }
+        Assert.Equal(Enumerable.Range(0, Calls), await calls.SequencesAsync());
     }
 
     /// <summary>
@@ -82,39 +62,16 @@ public sealed class CapacityTests
         var cluster = GatewayConfigs.Cluster("c", backend) with { Connection = new ConnectionConfig { MaxConnections = 1 } };
         await using var gateway = await TestGateway.StartAsync(cluster);
 
-        var calls = Enumerable.Range(0, Calls).Select(i => gateway.Client.UnaryAsync(new ProbeRequest { Action = "hold", Sequence = i })).ToList();
-        try
-        {
-            var held = new List<HeldCall>();
-            for (var i = 0; i < 100; i++)
-            {
-                held.Add(await backend.Probe.NextHeldAsync());
-            }
+        using var calls = new HoldingCalls(gateway, Calls);
+        var first = await HoldingCalls.ArrivedAsync(backend, 100);
 
-            // Proving an absence takes a wait: with a second connection the other 20 would arrive within milliseconds.
-            await Task.Delay(TimeSpan.FromMilliseconds(500));
-            Assert.Equal(100, backend.Probe.Calls);
+        // Proving an absence takes a wait: with a second connection the other 20 would arrive within milliseconds.
+        await Task.Delay(TimeSpan.FromMilliseconds(500));
+        Assert.Equal(100, backend.Probe.Calls);
 
-            foreach (var call in held)
-            {
-                call.Release.SetResult();
-            }
-
-            for (var i = 100; i < Calls; i++)
-            {
-                (await backend.Probe.NextHeldAsync()).Release.SetResult();
-            }
-
-            var replies = await Task.WhenAll(calls.Select(c => c.ResponseAsync)).WaitAsync(TestTimeouts.Default);
-            Assert.Equal(Enumerable.Range(0, Calls), replies.Select(r => r.Sequence).Order());
-        }
-        finally
-        {
-            foreach (var call in calls)
-            {
-                call.Dispose();
-            }
-        }
+        HoldingCalls.Release(first);
+        HoldingCalls.Release(await HoldingCalls.ArrivedAsync(backend, Calls - 100));
+        Assert.Equal(Enumerable.Range(0, Calls), await calls.SequencesAsync());
     }
 
     /// <summary>
@@ -131,31 +88,52 @@ public sealed class CapacityTests
         };
         await using var gateway = await TestGateway.StartAsync(cluster);
 
-        var calls = Enumerable.Range(0, 100).Select(i => gateway.Client.UnaryAsync(new ProbeRequest { Action = "hold", Sequence = i })).ToList();
-        try
+        using var calls = new HoldingCalls(gateway, 100);
+        var held = await HoldingCalls.ArrivedAsync(backend, 100);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => gateway.Client.UnaryAsync(new ProbeRequest()).ResponseAsync.WaitAsync(TestTimeouts.Default));
+        Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+        Assert.Contains("connection.max_connections", error.Status.Detail);
+
+        HoldingCalls.Release(held);
+        await calls.SequencesAsync();
+        var reply = await gateway.Client.UnaryAsync(new ProbeRequest { Sequence = 7 }).ResponseAsync.WaitAsync(TestTimeouts.Default);
+        Assert.Equal(7, reply.Sequence);
+    }
+
+    /// <summary>Unary calls numbered 0..n-1 that each hold at the backend until released; disposing ends any still open.</summary>
+    private sealed class HoldingCalls(TestGateway gateway, int count) : IDisposable
+    {
+        private readonly List<AsyncUnaryCall<ProbeReply>> _calls =
+            [.. Enumerable.Range(0, count).Select(i => gateway.Client.UnaryAsync(new ProbeRequest { Action = "hold", Sequence = i }))];
+
+        /// <summary>The next <paramref name="count"/> calls to reach the backend's hold, in arrival order.</summary>
+        public static async Task<List<HeldCall>> ArrivedAsync(TestBackend backend, int count)
         {
             var held = new List<HeldCall>();
-            for (var i = 0; i < 100; i++)
+            for (var i = 0; i < count; i++)
             {
                 held.Add(await backend.Probe.NextHeldAsync());
             }
 
-            var error = await Assert.ThrowsAsync<RpcException>(() => gateway.Client.UnaryAsync(new ProbeRequest()).ResponseAsync.WaitAsync(TestTimeouts.Default));
-            Assert.Equal(StatusCode.Unavailable, error.StatusCode);
-            Assert.Contains("connection.max_connections", error.Status.Detail);
+            return held;
+        }
 
+        public static void Release(IEnumerable<HeldCall> held)
+        {
             foreach (var call in held)
             {
                 call.Release.SetResult();
             }
-
-            await Task.WhenAll(calls.Select(c => c.ResponseAsync)).WaitAsync(TestTimeouts.Default);
-            var reply = await gateway.Client.UnaryAsync(new ProbeRequest { Sequence = 7 }).ResponseAsync.WaitAsync(TestTimeouts.Default);
-            Assert.Equal(7, reply.Sequence);
         }
-        finally
+
+        /// <summary>Waits for every reply; their sequence numbers in order.</summary>
+        public async Task<IEnumerable<int>> SequencesAsync() =>
+            (await Task.WhenAll(_calls.Select(c => c.ResponseAsync)).WaitAsync(TestTimeouts.Default)).Select(r => r.Sequence).Order();
+
+        public void Dispose()
         {
-            foreach (var call in calls)
+            foreach (var call in _calls)
             {
                 call.Dispose();
             }
