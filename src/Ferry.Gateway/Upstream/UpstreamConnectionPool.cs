@@ -39,6 +39,7 @@ internal sealed class UpstreamConnectionPool : IAsyncDisposable
     public async ValueTask<Http2ClientStream> OpenStreamAsync<TState>(Action<Http2HeaderWriter, TState> writeHeaders, TState state, CancellationToken cancellationToken)
     {
         long? waitingSince = null;
+        Task? freed = null;
         while (true)
         {
             foreach (var connection in Volatile.Read(ref _connections))
@@ -49,49 +50,51 @@ internal sealed class UpstreamConnectionPool : IAsyncDisposable
                 }
             }
 
-            Task wait;
-            var full = false;
+            if (freed is not null)
+            {
+                // Every connection is at the backend's stream limit and no more may be opened: wait for a stream to
+                // end, for as long as a dial may take; an endpoint that stays full sends the call elsewhere.
+                waitingSince ??= _time.GetTimestamp();
+                var left = _dialer.DialTimeout - _time.GetElapsedTime(waitingSince.Value);
+                try
+                {
+                    await freed.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, _time, cancellationToken).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    throw new UpstreamConnectException(
+                        $"all {_maxConnections} connection(s) to {_dialer.Address} that connection.max_connections allows are at the backend's concurrent stream limit, and none freed a stream within {_dialer.DialTimeout.TotalMilliseconds:0} ms")
+                    { EndpointFailed = false };
+                }
+
+                freed = null;
+                continue;
+            }
+
+            Task dialing;
             lock (_lock)
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
                 RemoveUnusable();
                 if (_dialing is not null)
                 {
-                    wait = _dialing;
+                    dialing = _dialing;
                 }
                 else if (_connections.Length < _maxConnections)
                 {
                     _dialing = Task.Run(DialAsync);
-                    wait = _dialing;
+                    dialing = _dialing;
                 }
                 else
                 {
+                    // Armed before the connections are tried again, so a stream ending in between is not missed.
                     _capacity ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                    wait = _capacity.Task;
-                    full = true;
+                    freed = _capacity.Task;
+                    continue;
                 }
             }
 
-            if (!full)
-            {
-                await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
-                continue;
-            }
-
-            // Every connection is at the backend's stream limit and no more may be opened: wait for a stream to end,
-            // for as long as a dial may take; an endpoint that stays full sends the call elsewhere.
-            waitingSince ??= _time.GetTimestamp();
-            var left = _dialer.DialTimeout - _time.GetElapsedTime(waitingSince.Value);
-            try
-            {
-                await wait.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, _time, cancellationToken).ConfigureAwait(false);
-            }
-            catch (TimeoutException)
-            {
-                throw new UpstreamConnectException(
-                    $"all {_maxConnections} connection(s) to {_dialer.Address} that connection.max_connections allows are at the backend's concurrent stream limit, and none freed a stream within {_dialer.DialTimeout.TotalMilliseconds:0} ms")
-                { EndpointFailed = false };
-            }
+            await dialing.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 

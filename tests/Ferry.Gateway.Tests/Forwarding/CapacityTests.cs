@@ -59,7 +59,11 @@ public sealed class CapacityTests
     {
         const int Calls = 120;
         await using var backend = await TestBackend.StartAsync("a");
-        var cluster = GatewayConfigs.Cluster("c", backend) with { Connection = new ConnectionConfig { MaxConnections = 1 } };
+        // The extra calls start waiting as soon as they are sent; a slow machine must not time them out meanwhile.
+        var cluster = GatewayConfigs.Cluster("c", backend) with
+        {
+            Connection = new ConnectionConfig { MaxConnections = 1, DialTimeout = TestTimeouts.Default },
+        };
         await using var gateway = await TestGateway.StartAsync(cluster);
 
         using var calls = new HoldingCalls(gateway, Calls);
