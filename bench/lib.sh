@@ -58,6 +58,10 @@ build_all() {
   local project out attempt
   BENCH=(dotnet "$BIN/bench/Ferry.Bench.dll")
   FERRY=(dotnet "$BIN/ferry/ferry.dll")
+  FERRY_GATEWAY=("${BENCH[@]}")
+  if [ "${FERRY_AOT:-0}" = 1 ]; then
+    FERRY_GATEWAY=("$BIN/bench-aot/Ferry.Bench")
+  fi
   if [ "${SKIP_BUILD:-0}" = 1 ] && [ -f "$BIN/bench/Ferry.Bench.dll" ] && [ -f "$BIN/ferry/ferry.dll" ]; then
     log "SKIP_BUILD=1: using the builds in $BIN"
     return
@@ -76,6 +80,10 @@ build_all() {
       sleep 5
     done
   done
+  if [ "${FERRY_AOT:-0}" = 1 ]; then
+    dotnet publish "$ROOT/bench/Ferry.Bench/Ferry.Bench.csproj" -c Release -r linux-x64 -p:FerryAot=true -o "$BIN/bench-aot" \
+      -nologo -v quiet -clp:ErrorsOnly >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; die "ahead-of-time build of Ferry.Bench"; }
+  fi
   source_state >"$BIN/build.env"
 }
 

@@ -93,7 +93,7 @@ start_proxy() {
   case "$1" in
     direct) PROXY_PID="" PROXY_PORT=$BACKEND_PORT; return ;;
     ferry)
-      start_pinned "$name" "$SERVER_CPU" env ${PROXY_ENV:-} "${BENCH[@]}" gateway --listen "$FERRY_PORT" \
+      start_pinned "$name" "$SERVER_CPU" env ${PROXY_ENV:-} "${FERRY_GATEWAY[@]}" gateway --listen "$FERRY_PORT" \
         --backend "127.0.0.1:$BACKEND_PORT" --admin "$FERRY_ADMIN_PORT" ${FERRY_ARGS:-}
       PROXY_PORT=$FERRY_PORT ;;
     nginx)

@@ -1,4 +1,4 @@
-using System.Reflection;
+using System.Diagnostics.CodeAnalysis;
 using Ferry.Grpc.AspNetCore.Server;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
@@ -13,45 +13,16 @@ public static class GrpcEndpointRouteBuilderExtensions
     /// generated <c>*Base</c>). An instance is taken from DI when registered there, otherwise made per call.
     /// Requests for unknown gRPC services and methods get UNIMPLEMENTED.
     /// </summary>
-    public static IEndpointConventionBuilder MapGrpcService<TService>(this IEndpointRouteBuilder endpoints)
-        where TService : class
+    public static IEndpointConventionBuilder MapGrpcService<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TService>(this IEndpointRouteBuilder endpoints)
+        where TService : class, IBindableService
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         var registry = endpoints.ServiceProvider.GetService<GrpcServiceRegistry>()
             ?? throw new InvalidOperationException("Call services.AddFerryGrpc() before MapGrpcService<T>().");
-        var (bindMethod, baseType) = FindBindMethod(typeof(TService));
-        var map = typeof(GrpcEndpointRouteBuilderExtensions).GetMethod(nameof(MapBound), BindingFlags.NonPublic | BindingFlags.Static)!
-            .MakeGenericMethod(typeof(TService), baseType);
-        var builder = (IEndpointConventionBuilder)map.Invoke(null, [endpoints, bindMethod])!;
+        var binder = new EndpointServiceBinder<TService>(endpoints, ServiceActivator.For<TService>());
+        TService.BindService(binder);
+        registry.AddMethods(binder.MappedMethods);
         registry.EnsureUnimplementedEndpoint(endpoints);
-        return builder;
-    }
-
-    private static IEndpointConventionBuilder MapBound<TService, TBase>(IEndpointRouteBuilder endpoints, MethodInfo bindMethod)
-        where TService : class, TBase
-        where TBase : class
-    {
-        var binder = new EndpointServiceBinder<TBase>(endpoints, ServiceActivator.For<TService, TBase>());
-        bindMethod.Invoke(null, [binder]);
-        endpoints.ServiceProvider.GetRequiredService<GrpcServiceRegistry>().AddMethods(binder.MappedMethods);
         return binder.Conventions;
-    }
-
-    private static (MethodInfo BindMethod, Type BaseType) FindBindMethod(Type serviceType)
-    {
-        var attribute = serviceType.GetCustomAttribute<BindServiceMethodAttribute>(inherit: true)
-            ?? throw new InvalidOperationException($"{serviceType} is not a gRPC service: it must derive from a generated service base class (one marked [BindServiceMethod]).");
-        foreach (var method in attribute.BindType.GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static))
-        {
-            var parameters = method.GetParameters();
-            if (method.Name == attribute.BindMethodName && parameters.Length == 1 &&
-                parameters[0].ParameterType.IsGenericType &&
-                parameters[0].ParameterType.GetGenericTypeDefinition() == typeof(ServiceBinder<>))
-            {
-                return (method, parameters[0].ParameterType.GetGenericArguments()[0]);
-            }
-        }
-
-        throw new InvalidOperationException($"{attribute.BindType}.{attribute.BindMethodName}(ServiceBinder<T>) was not found.");
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Ferry.Grpc.AspNetCore;
 using Ferry.Grpc.AspNetCore.Hosting;
 using Ferry.Grpc.Client;
@@ -32,16 +33,16 @@ public sealed class GrpcTestServerBuilder
     internal Action<ILoggingBuilder>? ConfigureLogging { get; private set; }
 
     /// <summary>Serves <typeparamref name="TService"/>, made per call by DI.</summary>
-    public GrpcTestServerBuilder AddService<TService>()
-        where TService : class
+    public GrpcTestServerBuilder AddService<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TService>()
+        where TService : class, IBindableService
     {
         Mappings.Add(app => app.MapGrpcService<TService>());
         return this;
     }
 
     /// <summary>Serves one shared instance of <typeparamref name="TService"/>.</summary>
-    public GrpcTestServerBuilder AddService<TService>(TService instance)
-        where TService : class
+    public GrpcTestServerBuilder AddService<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TService>(TService instance)
+        where TService : class, IBindableService
     {
         ServiceRegistrations.Add(services => services.AddSingleton(instance));
         return AddService<TService>();

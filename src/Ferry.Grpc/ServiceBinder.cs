@@ -25,13 +25,15 @@ public abstract class ServiceBinder<TService>
 }
 
 /// <summary>
-/// Marks a generated service base class with the static method that binds it:
-/// <c>static void BindService(ServiceBinder&lt;TBase&gt; binder)</c>.
+/// Implemented by every generated service base class. Hosts bind a service through a type parameter constrained to
+/// this interface, so binding needs no reflection and works trimmed and compiled ahead of time.
 /// </summary>
-[AttributeUsage(AttributeTargets.Class, Inherited = true, AllowMultiple = false)]
-public sealed class BindServiceMethodAttribute(Type bindType, string bindMethodName) : Attribute
+public interface IBindableService
 {
-    public Type BindType { get; } = bindType;
-
-    public string BindMethodName { get; } = bindMethodName;
+    /// <summary>
+    /// Reports each method of the service to <paramref name="binder"/>, with handlers that call
+    /// <typeparamref name="TService"/>'s overrides (<typeparamref name="TService"/> derives from the base class).
+    /// </summary>
+    static abstract void BindService<TService>(ServiceBinder<TService> binder)
+        where TService : class;
 }

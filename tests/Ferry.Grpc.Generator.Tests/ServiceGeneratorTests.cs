@@ -38,7 +38,7 @@ public sealed class ServiceGeneratorTests
         Assert.Contains("#nullable enable", source);
         Assert.Contains("namespace Helloworld;", source);
         Assert.Contains("public const string ServiceName = \"helloworld.Greeter\";", source);
-        Assert.Contains("[global::Ferry.Grpc.BindServiceMethod(typeof(global::Helloworld.Greeter), \"BindService\")]", source);
+        Assert.Contains("public abstract partial class GreeterBase : global::Ferry.Grpc.IBindableService", source);
         Assert.Contains("Method<global::Helloworld.HelloRequest, global::Helloworld.HelloReply> SayHello = new(global::Ferry.Grpc.MethodType.Unary,", source);
         Assert.Contains("SayHellos = new(global::Ferry.Grpc.MethodType.ServerStreaming,", source);
         Assert.Contains("CollectHellos = new(global::Ferry.Grpc.MethodType.ClientStreaming,", source);

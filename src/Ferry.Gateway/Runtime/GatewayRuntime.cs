@@ -68,7 +68,7 @@ internal sealed class GatewayRuntime : IDisposable
         var clusters = new Dictionary<string, ClusterState>(StringComparer.Ordinal);
         foreach (var clusterConfig in config.Clusters)
         {
-            var fingerprint = JsonSerializer.Serialize(clusterConfig);
+            var fingerprint = JsonSerializer.Serialize(clusterConfig, ClusterFingerprintContext.Default.ClusterConfig);
             fingerprints[clusterConfig.Name] = fingerprint;
             clusters[clusterConfig.Name] =
                 previous is not null && previous.Clusters.TryGetValue(clusterConfig.Name, out var existing) &&

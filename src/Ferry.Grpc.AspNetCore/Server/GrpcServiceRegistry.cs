@@ -50,7 +50,7 @@ internal sealed class GrpcServiceRegistry
         var pattern = RoutePatternFactory.Parse(
             "{unimplementedService}/{unimplementedMethod}",
             defaults: null,
-            parameterPolicies: new { unimplementedMethod = new GrpcContentTypeConstraint() });
+            parameterPolicies: new RouteValueDictionary { ["unimplementedMethod"] = new GrpcContentTypeConstraint() });
         endpoints.Map(pattern, handler.HandleAsync)
             .WithMetadata(new HttpMethodMetadata(["POST"]))
             .WithDisplayName("gRPC - unimplemented")

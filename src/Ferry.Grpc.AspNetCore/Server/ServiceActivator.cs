@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -7,12 +8,12 @@ namespace Ferry.Grpc.AspNetCore.Server;
 /// Makes the service instance for a call: from DI when registered there (DI owns its lifetime), otherwise a new
 /// instance per call, disposed when the call ends.
 /// </summary>
-internal sealed class ServiceActivator<TBase>(Func<IServiceProvider, (TBase Service, bool Owned)> create)
-    where TBase : class
+internal sealed class ServiceActivator<TService>(Func<IServiceProvider, (TService Service, bool Owned)> create)
+    where TService : class
 {
-    public (TBase Service, bool Owned) Create(HttpContext context) => create(context.RequestServices);
+    public (TService Service, bool Owned) Create(HttpContext context) => create(context.RequestServices);
 
-    public static async ValueTask ReleaseAsync(TBase service, bool owned)
+    public static async ValueTask ReleaseAsync(TService service, bool owned)
     {
         if (!owned)
         {
@@ -33,12 +34,11 @@ internal sealed class ServiceActivator<TBase>(Func<IServiceProvider, (TBase Serv
 
 internal static class ServiceActivator
 {
-    public static ServiceActivator<TBase> For<TService, TBase>()
-        where TService : class, TBase
-        where TBase : class
+    public static ServiceActivator<TService> For<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TService>()
+        where TService : class
     {
         var factory = ActivatorUtilities.CreateFactory<TService>([]);
-        return new ServiceActivator<TBase>(services =>
+        return new ServiceActivator<TService>(services =>
             services.GetService<TService>() is { } registered ? (registered, false) : (factory(services, null), true));
     }
 }

@@ -65,8 +65,7 @@ internal static class ServiceEmitter
 
     private static void WriteServerBase(CodeWriter writer, ServiceModel service, Names names)
     {
-        writer.Line($"[{Grpc}BindServiceMethod(typeof({names.ServiceClass}), \"BindService\")]");
-        writer.Open($"public abstract partial class {service.Name}Base");
+        writer.Open($"public abstract partial class {service.Name}Base : {Grpc}IBindableService");
         bool first = true;
         foreach (var method in service.Methods)
         {
@@ -91,13 +90,21 @@ internal static class ServiceEmitter
                 $"\"Method {service.FullName}/{method.Name} is not implemented.\"));");
         }
 
+        writer.Line();
+        writer.Line(
+            $"static void {Grpc}IBindableService.BindService<TService>({Grpc}ServiceBinder<TService> binder) => " +
+            $"{names.ServiceClass}.BindService(binder);");
         writer.Close();
     }
 
-    /// <summary>Each handler is an explicitly typed delegate, so overload resolution of AddMethod has one candidate.</summary>
+    /// <summary>
+    /// Each handler is an explicitly typed delegate, so overload resolution of AddMethod has one candidate. The
+    /// implementation type reaches the base class's virtual method through one cast per call.
+    /// </summary>
     private static void WriteBindService(CodeWriter writer, ServiceModel service, Names names)
     {
-        writer.Open($"public static void BindService({Grpc}ServiceBinder<{names.ServerBase}> binder)");
+        writer.Line($"/// <summary>Binds the methods of an implementation of <see cref=\"{service.Name}Base\"/> (TService derives from it).</summary>");
+        writer.Open($"public static void BindService<TService>({Grpc}ServiceBinder<TService> binder) where TService : class");
         foreach (var method in service.Methods)
         {
             string handler = method.Kind switch
@@ -115,8 +122,8 @@ internal static class ServiceEmitter
                 _ => "requestStream, responseStream, context",
             };
             writer.Line(
-                $"binder.AddMethod({names.Method(method)}, new {Grpc}{handler}<{names.ServerBase}, {method.RequestType}, {method.ResponseType}>(" +
-                $"static (service, {arguments}) => service.{method.Name}({arguments})));");
+                $"binder.AddMethod({names.Method(method)}, new {Grpc}{handler}<TService, {method.RequestType}, {method.ResponseType}>(" +
+                $"static (service, {arguments}) => (({names.ServerBase})(object)service).{method.Name}({arguments})));");
         }
 
         writer.Close();
