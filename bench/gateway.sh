@@ -22,16 +22,17 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$BENCH_DIR/proxies.sh"
 
-# WARMUP: load before each measurement. The backend and the Ferry gateway are JIT-compiled: after a start they
-# reach their steady speed only after tens of seconds of load (tiered compilation), so the backend gets
-# BACKEND_WARMUP seconds once before round 1 and each fresh Ferry gateway FERRY_WARMUP seconds (in 5 s steps whose
-# rates are recorded: the warm-up curve); nginx and HAProxy need none beyond WARMUP.
+# WARMUP: load before each measurement. The backend is JIT-compiled: after a start it reaches its steady speed only
+# after tens of seconds of load (tiered compilation), so it gets BACKEND_WARMUP seconds once before round 1. Each
+# fresh Ferry gateway gets FERRY_WARMUP seconds (in 5 s steps whose rates are recorded: the warm-up curve), long
+# for the JIT build (FERRY_AOT=0), short for the native one, which runs at full speed from the start; nginx and
+# HAProxy need none beyond WARMUP.
 if [ "$QUICK" = 1 ]; then
   ROUNDS="${ROUNDS:-1}" DURATION="${DURATION:-3}" WARMUP="${WARMUP:-1}" LATENCY_DURATION="${LATENCY_DURATION:-2}" REPEAT="${REPEAT:-1}"
   BACKEND_WARMUP="${BACKEND_WARMUP:-3}" FERRY_WARMUP="${FERRY_WARMUP:-5}"
 else
   ROUNDS="${ROUNDS:-3}" DURATION="${DURATION:-10}" WARMUP="${WARMUP:-3}" LATENCY_DURATION="${LATENCY_DURATION:-5}" REPEAT="${REPEAT:-2}"
-  BACKEND_WARMUP="${BACKEND_WARMUP:-45}" FERRY_WARMUP="${FERRY_WARMUP:-60}"
+  BACKEND_WARMUP="${BACKEND_WARMUP:-45}" FERRY_WARMUP="${FERRY_WARMUP:-$([ "$FERRY_AOT" = 1 ] && echo 10 || echo 60)}"
 fi
 read -r -a CONFIG_LIST <<<"${CONFIGS:-direct ferry nginx haproxy}"
 CONNECTIONS=16 STREAMS=32

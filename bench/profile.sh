@@ -6,11 +6,14 @@
 # memory, where perf looks the map up); it is warmed up longer first, so that hot code has been re-compiled at tier 1
 # (precompiled framework code that was not shows by assembly only). It also samples its allocations by type
 # (GCAllocationTick events, in-process) and reports them when stopped. libcoreclr.so has no symbols in
-# the runtime package, so the runtime's own share is shown as one line. (dotnet-trace collect-linux also works here
-# but names ReadyToRun code "?", so perf is used.) Output: $RESULTS/profile-<proxy>.txt, read by bench/report.py.
+# the runtime package, so the runtime's own share is shown as one line. The gateway profiled is the JIT build
+# (FERRY_AOT=0; the perf map names its methods), the same code as the native one bench/gateway.sh measures.
+# (dotnet-trace collect-linux also works here but names ReadyToRun code "?", so perf is used.)
+# Output: $RESULTS/profile-<proxy>.txt, read by bench/report.py.
 #
 #   bench/profile.sh                        ferry, nginx and haproxy, 8 s of samples each
 #   PROFILE_CONFIGS=ferry PROFILE_SECONDS=15 bench/profile.sh
+FERRY_AOT=0
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$BENCH_DIR/proxies.sh"
 

@@ -262,6 +262,9 @@ def main():
     dirty = int(env.get("uncommitted_files", "0") or 0)
     out.append(f"- Date (UTC): {env.get('date_utc', '?')}; rounds: {rounds}; built from the working tree at commit "
                f"{env.get('commit', '?')}" + (f", which then held {dirty} uncommitted or new files under src/ or bench/" if dirty else ""))
+    build = env.get("ferry_gateway_build", "jit")
+    out.append("- Ferry gateway: " + ("compiled ahead of time (native, as run in production; `FERRY_AOT=0` measures the JIT build)"
+                                      if build == "native" else "the JIT-compiled build (`FERRY_AOT=0`)"))
     out.append(f"- Machine: {env.get('cpu_model', '?')}, {env.get('cpus', '?')} cores (KVM guest), {env.get('kernel', '?')}, "
                f"loopback only; .NET SDK {env.get('dotnet', '?')}; {env.get('h2load', '?')}; nginx {env.get('nginx', '?')}; "
                f"HAProxy {env.get('haproxy', '?')}")

@@ -104,19 +104,25 @@ internal static class GatewayCommand
         await using var second = await DemoBackend.StartAsync(cancellationToken);
         var config = quick with { LoadBalancing = quick.LoadBalancing == "weighted_random" ? "least_connections" : quick.LoadBalancing };
         var gatewayConfig = config.ToConfig([first.EndPoint + "#1", second.EndPoint + "#1"]);
-        var port = quick.Listen[(quick.Listen.LastIndexOf(':') + 1)..];
-        Console.WriteLine($"""
-            Ferry gateway demo: {quick.Listen} -> cluster 'default' (least_connections) -> built-in backends {first.EndPoint} and {second.EndPoint}
-            Each backend serves grpc.testing.TestService (the gRPC interop service) and grpc.health.v1.Health.
-            Try it:
-              ./ferry interop-client --server_port {port}                       # all 18 interop cases through the gateway
-              curl -s --http2-prior-knowledge http://{quick.Listen}/metrics     # Prometheus metrics
-            Press Ctrl+C to stop.
-            """);
-        return await RunAsync(gatewayConfig, "embedded demo", watch: null, cancellationToken);
+        // Printed once listening, so a port of 0 shows the one the system chose.
+        string Banner(GatewayHost host)
+        {
+            var endPoint = host.GetListenerEndPoint(gatewayConfig.Listeners[0].Name);
+            return $"""
+                Ferry gateway demo: {endPoint} -> cluster 'default' (least_connections) -> built-in backends {first.EndPoint} and {second.EndPoint}
+                Each backend serves grpc.testing.TestService (the gRPC interop service) and grpc.health.v1.Health.
+                Try it:
+                  ./ferry interop-client --server_port {endPoint.Port}                       # all 18 interop cases through the gateway
+                  curl -s --http2-prior-knowledge http://{endPoint}/metrics     # Prometheus metrics
+                Press Ctrl+C to stop.
+                """;
+        }
+
+        return await RunAsync(gatewayConfig, "embedded demo", watch: null, cancellationToken, Banner);
     }
 
-    private static async Task<int> RunAsync(GatewayConfig config, string source, GatewayConfigProvider? watch, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(
+        GatewayConfig config, string source, GatewayConfigProvider? watch, CancellationToken cancellationToken, Func<GatewayHost, string>? banner = null)
     {
         GatewayHost host;
         try
@@ -137,6 +143,11 @@ internal static class GatewayCommand
         await using (host)
         {
             using var reloads = watch is null ? null : ConfigReloader.Connect(watch, host);
+            if (banner is not null)
+            {
+                Console.WriteLine(banner(host));
+            }
+
             foreach (var listener in host.Config.Listeners)
             {
                 Console.WriteLine($"listening: {listener.Name} on {host.GetListenerEndPoint(listener.Name)} ({(listener.Tls is null ? "h2c" : listener.Tls.ClientCa is null ? "TLS" : "mutual TLS")}) [{source}]");
