@@ -51,6 +51,9 @@ internal sealed partial class GrpcCall<TRequest, TResponse> : IClientStreamWrite
             return;
         }
 
+        // SocketsHttpHandler holds the HEADERS frame until the body is first flushed: without this a server that
+        // speaks first never hears of the call until the client writes.
+        await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
         _requestStream.TrySetResult(stream);
         await _requestDone.Task.ConfigureAwait(false);
     }

@@ -17,6 +17,7 @@ namespace Ferry.Gateway.Tests.Infrastructure;
 /// <item><c>headers-then-status</c>: send response headers (x-initial), then end with <c>code</c>/<c>message</c> and no message.</item>
 /// <item><c>many</c> (server streaming): <c>count</c> replies of <c>size</c> bytes.</item>
 /// <item><c>flood</c> (server streaming): like many, counting writes and reporting a write that blocks.</item>
+/// <item>Duplex with an <c>x-speak-first</c> request header: a reply carrying its value before any message is read.</item>
 /// </list>
 /// Duplex echoes each request message with its action; client streaming replies once the request stream ends.
 /// </summary>
@@ -75,6 +76,12 @@ public sealed class ProbeService(BackendProbe probe) : Probe.ProbeBase
     public override async Task Duplex(IAsyncStreamReader<ProbeRequest> requestStream, IServerStreamWriter<ProbeReply> responseStream, ServerCallContext context)
     {
         probe.CountCall();
+        if (context.RequestHeaders.GetValue("x-speak-first") is { } greeting)
+        {
+            // A server that speaks first: its reply must not wait for the client's first message.
+            await responseStream.WriteAsync(new ProbeReply { Backend = probe.Name, Text = greeting });
+        }
+
         while (await requestStream.MoveNext(context.CancellationToken))
         {
             await responseStream.WriteAsync(await RespondAsync(requestStream.Current, context));

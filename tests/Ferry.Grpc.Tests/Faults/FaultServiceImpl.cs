@@ -92,6 +92,12 @@ public sealed class FaultServiceImpl(FaultProbe probe) : FaultService.FaultServi
     {
         try
         {
+            if (context.RequestHeaders.GetValue("x-speak-first") is { } greeting)
+            {
+                // A server that speaks first: its reply does not wait for the client's first message.
+                await responseStream.WriteAsync(new FaultReply { Text = greeting });
+            }
+
             while (await requestStream.MoveNext(context.CancellationToken))
             {
                 probe.CountMessage();
