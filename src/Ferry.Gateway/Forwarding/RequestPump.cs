@@ -76,6 +76,8 @@ internal sealed class RequestPump(PipeReader source, Http2ClientStream stream, F
             {
                 if (!TryReadClient(out var result))
                 {
+                    // Nothing to send with the HEADERS: they leave now (a server may answer before the client writes).
+                    stream.Flush();
                     result = await ReadClientAsync().ConfigureAwait(false);
                 }
 

@@ -33,7 +33,8 @@ internal sealed class UpstreamConnectionPool : IAsyncDisposable
     }
 
     /// <summary>
-    /// Opens a stream and queues its headers. Throws <see cref="UpstreamConnectException"/> when no connection could be
+    /// Opens a stream and queues its headers, sent with the stream's first write or <see cref="Http2ClientStream.Flush"/>
+    /// (the caller does one of the two). Throws <see cref="UpstreamConnectException"/> when no connection could be
     /// made, or none had a free stream within the dial timeout, before any byte of the call was sent.
     /// </summary>
     public async ValueTask<Http2ClientStream> OpenStreamAsync<TState>(Action<Http2HeaderWriter, TState> writeHeaders, TState state, CancellationToken cancellationToken)
@@ -44,7 +45,7 @@ internal sealed class UpstreamConnectionPool : IAsyncDisposable
         {
             foreach (var connection in Volatile.Read(ref _connections))
             {
-                if (connection.TryOpenStream(writeHeaders, state, endStream: false, out var stream))
+                if (connection.TryOpenStream(writeHeaders, state, endStream: false, flush: false, out var stream))
                 {
                     return stream;
                 }

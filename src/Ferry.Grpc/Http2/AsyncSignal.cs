@@ -4,8 +4,8 @@ namespace Ferry.Grpc.Http2;
 
 /// <summary>
 /// An auto-reset event for one waiter that allocates nothing: the connection's writer waits on it for output.
-/// Continuations run on the thread pool, so a signaller never runs the writer inline and frames queued right after
-/// one another still leave in one write.
+/// <see cref="Set"/> runs the waiter on the thread pool, so frames queued right after one another still leave in one
+/// write; <see cref="SetInline"/> runs it on the signalling thread, for output that nothing else will join.
 /// </summary>
 internal sealed class AsyncSignal : IValueTaskSource
 {
@@ -14,7 +14,12 @@ internal sealed class AsyncSignal : IValueTaskSource
     private bool _set;
     private bool _waiting;
 
-    public void Set()
+    public void Set() => Set(inline: false);
+
+    /// <summary>Wakes the waiter on this thread, until its next await (a waiter that is busy just finds it set).</summary>
+    public void SetInline() => Set(inline: true);
+
+    private void Set(bool inline)
     {
         lock (_lock)
         {
@@ -25,6 +30,7 @@ internal sealed class AsyncSignal : IValueTaskSource
             }
 
             _waiting = false;
+            _core.RunContinuationsAsynchronously = !inline;
         }
 
         _core.SetResult(true);

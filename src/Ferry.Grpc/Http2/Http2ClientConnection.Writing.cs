@@ -141,7 +141,8 @@ internal sealed partial class Http2ClientConnection
                 {
                     wait = stream.WaitForWindow();
                     _blockedStreams.Add(stream);
-                    signal = false;
+                    // HEADERS held back for this write go out while it waits.
+                    signal = _pending.WrittenCount > 0 && ScheduleWrite();
                 }
                 else
                 {
@@ -181,12 +182,35 @@ internal sealed partial class Http2ClientConnection
         AfterWrite(stream, signal);
     }
 
-    /// <summary>Outside the lock: wakes the writer if asked, and tells the pool when the write finished the stream.</summary>
+    /// <summary>Sends what <paramref name="stream"/> queued without a write of its own (its HEADERS), if still queued.</summary>
+    internal void Flush(Http2ClientStream stream)
+    {
+        bool signal;
+        lock (_sync)
+        {
+            signal = _pending.WrittenCount > 0 && ScheduleWrite();
+        }
+
+        AfterWrite(stream, signal);
+    }
+
+    /// <summary>
+    /// Outside the lock: wakes the writer if asked, and tells the pool when the write finished the stream. The only
+    /// stream on the connection has no one's frames to wait for: the writer runs on this thread, saving a thread-pool
+    /// hop (a wake-up on an idle core) per write; with others open, it runs later and sends what they added meanwhile.
+    /// </summary>
     private void AfterWrite(Http2ClientStream stream, bool signal)
     {
         if (signal)
         {
-            _writeSignal.Set();
+            if (Volatile.Read(ref _openStreams) <= 1)
+            {
+                _writeSignal.SetInline();
+            }
+            else
+            {
+                _writeSignal.Set();
+            }
         }
 
         if (stream.Closed)

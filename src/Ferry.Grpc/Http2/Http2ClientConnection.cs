@@ -25,6 +25,8 @@ internal sealed partial class Http2ClientConnection : IAsyncDisposable
     private readonly HpackEncoder _encoder = new();
     private readonly Http2HeaderWriter _headerWriter;
     private readonly Dictionary<int, Http2ClientStream> _streams = [];
+    // _streams.Count, for readers outside the lock.
+    private int _openStreams;
     private readonly Stack<Pipe> _spareBodies = new();
     private readonly object _sync = new();
     private readonly TaskCompletionSource _settingsReceived = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -135,9 +137,12 @@ internal sealed partial class Http2ClientConnection : IAsyncDisposable
 
     /// <summary>
     /// Opens a stream and queues its HEADERS, written by <paramref name="writeHeaders"/> (pseudo-headers first). False
-    /// when the connection has no room for another stream or takes no new ones.
+    /// when the connection has no room for another stream or takes no new ones. With <paramref name="flush"/> false the
+    /// HEADERS wait for the stream's first write or <see cref="Http2ClientStream.Flush"/>, so that a request already in
+    /// hand leaves with them in one write; the caller must do one of the two.
     /// </summary>
-    public bool TryOpenStream<TState>(Action<Http2HeaderWriter, TState> writeHeaders, TState state, bool endStream, [NotNullWhen(true)] out Http2ClientStream? stream)
+    public bool TryOpenStream<TState>(
+        Action<Http2HeaderWriter, TState> writeHeaders, TState state, bool endStream, bool flush, [NotNullWhen(true)] out Http2ClientStream? stream)
     {
         bool signal;
         lock (_sync)
@@ -172,8 +177,9 @@ internal sealed partial class Http2ClientConnection : IAsyncDisposable
             var body = _spareBodies.Count > 0 ? _spareBodies.Pop() : new Pipe(Http2ClientStream.BodyPipeOptions);
             stream = new Http2ClientStream(this, body, id, _peerInitialWindow, _options.InitialStreamWindow) { LocalEnded = endStream };
             _streams.Add(id, stream);
+            Volatile.Write(ref _openStreams, _streams.Count);
             Http2FrameWriter.WriteHeaders(_pending, id, _headerWriter.Block, endStream, _peerMaxFrameSize);
-            signal = ScheduleWrite();
+            signal = flush && ScheduleWrite();
         }
 
         if (signal)
@@ -234,6 +240,7 @@ internal sealed partial class Http2ClientConnection : IAsyncDisposable
     {
         stream.Closed = true;
         _streams.Remove(stream.Id);
+        Volatile.Write(ref _openStreams, _streams.Count);
         if (_streams.Count == 0)
         {
             _idleSince = _time.GetTimestamp();
@@ -284,6 +291,7 @@ internal sealed partial class Http2ClientConnection : IAsyncDisposable
             _failure = error;
             streams = [.. _streams.Values];
             _streams.Clear();
+            Volatile.Write(ref _openStreams, 0);
             foreach (var stream in streams)
             {
                 stream.Closed = true;

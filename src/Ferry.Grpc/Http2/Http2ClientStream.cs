@@ -93,6 +93,9 @@ internal sealed class Http2ClientStream : IHpackHeaderSink, IDisposable
     /// <summary>Ends the request (an empty DATA frame with END_STREAM) unless it already ended.</summary>
     public void EndRequest() => _connection.EndRequest(this);
 
+    /// <summary>Sends HEADERS held back by an open without flush (see <see cref="Http2ClientConnection.TryOpenStream"/>).</summary>
+    public void Flush() => _connection.Flush(this);
+
     /// <summary>Resets the stream with <paramref name="errorCode"/> unless it already ended; pending reads fail.</summary>
     public void Reset(Http2ErrorCode errorCode, Exception? reason = null) =>
         _connection.ResetStream(this, errorCode, reason ?? new OperationCanceledException("The stream was reset by the caller."));

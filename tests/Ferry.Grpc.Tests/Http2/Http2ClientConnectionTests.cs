@@ -28,7 +28,7 @@ public sealed class Http2ClientConnectionTests
 
     private static Http2ClientStream Open(Http2ClientConnection connection, string path = "/svc/Method")
     {
-        Assert.True(connection.TryOpenStream(Post, path, endStream: false, out var stream));
+        Assert.True(connection.TryOpenStream(Post, path, endStream: false, flush: true, out var stream));
         return stream;
     }
 
@@ -230,7 +230,7 @@ public sealed class Http2ClientConnectionTests
         var error = await Assert.ThrowsAsync<Http2StreamException>(() => second.ReadHeadersAsync().WaitAsync(Timeout));
         Assert.True(error.RequestNotProcessed);
         Assert.False(connection.IsUsable);
-        Assert.False(connection.TryOpenStream(Post, "/x", false, out _));
+        Assert.False(connection.TryOpenStream(Post, "/x", false, flush: true, out _));
 
         await server.SendHeadersAsync(firstId, true, (":status", "200"), ("grpc-status", "0"));
         await first.ReadHeadersAsync().WaitAsync(Timeout);
@@ -295,6 +295,50 @@ public sealed class Http2ClientConnectionTests
         await server.SendHeadersAsync(goodId, true, (":status", "200"), ("grpc-status", "0"));
         await good.ReadHeadersAsync().WaitAsync(Timeout);
         Assert.True(connection.IsUsable);
+    }
+
+    [Fact]
+    public async Task Headers_opened_without_flush_leave_with_the_first_write_or_on_flush()
+    {
+        await using var server = new ScriptedHttp2Server();
+        await using var connection = await server.ConnectClientAsync();
+        Assert.True(connection.TryOpenStream(Post, "/svc/Written", endStream: false, flush: false, out var written));
+        Assert.True(written.TryWriteData(new ReadOnlySequence<byte>([0, 0, 0, 0, 0]), endStream: true));
+
+        var (writtenId, writtenHeaders) = await server.ReadRequestHeadersAsync();
+        var data = await server.ReadFrameAsync(Http2FrameType.Data);
+        Assert.Contains(new KeyValuePair<string, string>(":path", "/svc/Written"), writtenHeaders);
+        Assert.Equal(writtenId, data.Header.StreamId);
+        Assert.True(data.Header.HasFlag(Http2FrameFlags.EndStream));
+
+        Assert.True(connection.TryOpenStream(Post, "/svc/Flushed", endStream: false, flush: false, out var flushed));
+        flushed.Flush();
+        var (_, flushedHeaders) = await server.ReadRequestHeadersAsync();
+        Assert.Contains(new KeyValuePair<string, string>(":path", "/svc/Flushed"), flushedHeaders);
+        written.Dispose();
+        flushed.Dispose();
+    }
+
+    [Fact]
+    public async Task Headers_opened_without_flush_leave_while_their_first_write_waits_for_window()
+    {
+        await using var server = new ScriptedHttp2Server();
+        await using var connection = await server.ConnectClientAsync(settings: (Http2SettingId.InitialWindowSize, 0));
+        await server.ReadFrameAsync(Http2FrameType.Settings); // the client's ACK
+        Assert.True(connection.TryOpenStream(Post, "/svc/Blocked", endStream: false, flush: false, out var stream));
+        using (stream)
+        {
+            var sending = stream.WriteDataAsync(new ReadOnlySequence<byte>([0, 0, 0, 0, 0]), endStream: true).AsTask();
+
+            var (id, headers) = await server.ReadRequestHeadersAsync();
+            Assert.Contains(new KeyValuePair<string, string>(":path", "/svc/Blocked"), headers);
+            Assert.False(sending.IsCompleted);
+
+            await server.WriteAsync(o => Http2FrameWriter.WriteWindowUpdate(o, id, 100));
+            var data = await server.ReadFrameAsync(Http2FrameType.Data);
+            Assert.True(data.Header.HasFlag(Http2FrameFlags.EndStream));
+            await sending.WaitAsync(Timeout);
+        }
     }
 
     [Fact]
@@ -418,7 +462,7 @@ public sealed class Http2ClientConnectionTests
         await using var connection = await server.ConnectClientAsync(settings: (Http2SettingId.MaxConcurrentStreams, 1));
         await server.ReadFrameAsync(Http2FrameType.Settings);
         using var first = Open(connection);
-        Assert.False(connection.TryOpenStream(Post, "/x", false, out _));
+        Assert.False(connection.TryOpenStream(Post, "/x", false, flush: true, out _));
 
         var (id, _) = await server.ReadRequestHeadersAsync();
         first.EndRequest();
@@ -426,7 +470,7 @@ public sealed class Http2ClientConnectionTests
         await first.ReadHeadersAsync().WaitAsync(Timeout);
         await ReadBodyAsync(first);
 
-        Assert.True(connection.TryOpenStream(Post, "/x", false, out var second));
+        Assert.True(connection.TryOpenStream(Post, "/x", false, flush: true, out var second));
         second.Dispose();
     }
 
