@@ -50,30 +50,9 @@ public sealed partial class NativeBuildTests(NativeFerry ferry) : IDisposable
     [Fact]
     public async Task Check_accepts_a_valid_file_and_names_the_line_and_field_of_an_invalid_one()
     {
-        var valid = Write("valid.yaml", """
-            listeners:
-              - name: public
-                address: 127.0.0.1:8080
-                routes:
-                  - name: all
-                    cluster: backends
-            clusters:
-              - name: backends
-                load_balancing: least_connections
-                endpoints: [ "127.0.0.1:50051#3", "127.0.0.1:50052" ]
-            """);
-        var invalid = Write("invalid.yaml", """
-            listeners:
-              - name: public
-                address: 127.0.0.1:8080
-                routes:
-                  - name: all
-                    cluster: backends
-            clusters:
-              - name: backends
-                load_balancing: fastest
-                endpoints: [ "127.0.0.1:50051" ]
-            """);
+        // The same file twice, the second with a policy that does not exist (on line 9).
+        var valid = Write("valid.yaml", Config("least_connections"));
+        var invalid = Write("invalid.yaml", Config("fastest"));
 
         var (validExit, validOutput) = await FerryProcess.RunAsync(ferry.Path, Timeout, "gateway", "--check", "--config", valid);
         var (invalidExit, invalidOutput) = await FerryProcess.RunAsync(ferry.Path, Timeout, "gateway", "--check", "--config", invalid);
@@ -89,6 +68,19 @@ public sealed partial class NativeBuildTests(NativeFerry ferry) : IDisposable
 
     [GeneratedRegex(@"^listening: \S+ on 127\.0\.0\.1:(\d+) ")]
     private static partial Regex ListeningLine();
+
+    private static string Config(string loadBalancing) => $"""
+        listeners:
+          - name: public
+            address: 127.0.0.1:8080
+            routes:
+              - name: all
+                cluster: backends
+        clusters:
+          - name: backends
+            load_balancing: {loadBalancing}
+            endpoints: [ "127.0.0.1:50051#3", "127.0.0.1:50052" ]
+        """;
 
     private string Write(string name, string yaml)
     {
