@@ -22,6 +22,21 @@ internal static class BackendTally
         return counts;
     }
 
+    /// <summary>
+    /// Calls until every one of <paramref name="backends"/> has answered: each connection is dialled before a tally
+    /// counts, so a first dial that is slow on a loaded machine (its calls retried elsewhere) cannot skew it.
+    /// </summary>
+    public static async Task ReachAllAsync(TestGateway gateway, params string[] backends)
+    {
+        var missing = new HashSet<string>(backends, StringComparer.Ordinal);
+        using var timeout = new CancellationTokenSource(TestTimeouts.Default);
+        while (missing.Count > 0)
+        {
+            var reply = await gateway.Client.UnaryAsync(new ProbeRequest(), cancellationToken: timeout.Token).ResponseAsync;
+            missing.Remove(reply.Backend);
+        }
+    }
+
     public static async Task<List<string>> SequenceAsync(TestGateway gateway, int calls)
     {
         var sequence = new List<string>(calls);

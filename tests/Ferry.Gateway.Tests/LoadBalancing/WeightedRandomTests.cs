@@ -21,6 +21,7 @@ public sealed class WeightedRandomTests
             GatewayConfigs.Cluster("c", [a.Endpoint(10), b.Endpoint(5), c.Endpoint(1)], "weighted_random"));
 
         const int Calls = 3000;
+        await BackendTally.ReachAllAsync(gateway, "a", "b", "c");
         var counts = await BackendTally.CountAsync(gateway, Calls, concurrency: 16);
 
         var expected = new Dictionary<string, double> { ["a"] = Calls * 10 / 16.0, ["b"] = Calls * 5 / 16.0, ["c"] = Calls * 1 / 16.0 };
