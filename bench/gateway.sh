@@ -8,6 +8,7 @@
 #   bench/gateway.sh            full: 3 rounds, 10 s unary, 5 s one-stream latency, 2 x 256 MiB stream, 2 x 64 MiB echo
 #   QUICK=1 bench/gateway.sh    about a minute: 1 round, short runs, one bulk transfer each
 #   CONFIGS="direct ferry" ...  a subset
+#   FERRY_AOT=0 ...             the JIT-compiled gateway instead of the native one (the default, as in production)
 #
 # Measured per configuration and round:
 #   unary      16 connections x 32 streams of UnaryCall (100-byte request and response): calls/s, p50/p99 from
