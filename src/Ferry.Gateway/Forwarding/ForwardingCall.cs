@@ -3,14 +3,14 @@ using Ferry.Gateway.Config;
 namespace Ferry.Gateway.Forwarding;
 
 /// <summary>
-/// The lifetime of one forwarded call: one cancellation for both directions, fired by the client going away, the
-/// deadline, the route's max stream lifetime or its idle timeout; and the byte and message counts.
+/// The lifetime of one forwarded call: one cancellation for both directions, fired by the client going away
+/// (<see cref="Cancel"/> from the stream's abort callback), the deadline, the route's max stream lifetime or its idle
+/// timeout; and the byte and message counts.
 /// </summary>
 internal sealed class ForwardingCall : IDisposable
 {
     private readonly CancellationTokenSource _cts = new();
     private readonly TimeProvider _time;
-    private readonly CancellationTokenRegistration _clientAborted;
     private readonly TimeSpan? _idle;
     private ITimer? _deadlineTimer;
     private ITimer? _lifetimeTimer;
@@ -19,14 +19,13 @@ internal sealed class ForwardingCall : IDisposable
     private long _lastActivity;
     private int _reason;
 
-    public ForwardingCall(CancellationToken clientAborted, RouteTimeoutsConfig timeouts, TimeSpan? deadline, TimeProvider time)
+    public ForwardingCall(RouteTimeoutsConfig timeouts, TimeSpan? deadline, TimeProvider time)
     {
         _time = time;
         _idle = timeouts.Idle;
         _started = time.GetTimestamp();
         _lastActivity = _started;
         Deadline = deadline;
-        _clientAborted = clientAborted.UnsafeRegister(static state => ((ForwardingCall)state!).Cancel(CancelReason.ClientGone), this);
         if (deadline is { } d)
         {
             _deadlineTimer = time.CreateTimer(static state => ((ForwardingCall)state!).Cancel(CancelReason.Deadline), this, d, Timeout.InfiniteTimeSpan);
@@ -95,7 +94,6 @@ internal sealed class ForwardingCall : IDisposable
 
     public void Dispose()
     {
-        _clientAborted.Dispose();
         _deadlineTimer?.Dispose();
         _lifetimeTimer?.Dispose();
         _idleTimer?.Dispose();

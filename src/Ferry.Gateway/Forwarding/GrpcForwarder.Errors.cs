@@ -2,11 +2,7 @@ using System.Net.Sockets;
 using Ferry.Gateway.Upstream;
 using Ferry.Grpc;
 using Ferry.Grpc.Http2;
-using Ferry.Grpc.AspNetCore.Server;
 using Ferry.Grpc.Protocol;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 
 namespace Ferry.Gateway.Forwarding;
 
@@ -18,12 +14,12 @@ internal sealed partial class GrpcForwarder
     /// Mid-message: reset the stream, because trailers after half a message would read as a corrupt message.
     /// A client that left gets nothing (there is no one to tell), but the backend stream is reset by cancellation.
     /// </summary>
-    private async Task FailAsync(HttpContext context, ForwardingCall call, EndpointState endpoint, Exception exception, bool responseStarted, bool atBoundary)
+    private void Fail(Downstream downstream, ForwardingCall call, EndpointState endpoint, Exception exception, bool responseStarted, bool atBoundary)
     {
         var reason = call.Reason;
-        if (reason == CancelReason.ClientGone || context.RequestAborted.IsCancellationRequested)
+        if (reason == CancelReason.ClientGone || downstream.Stream.IsClosed)
         {
-            ForwarderLog.ClientCancelled(logger, context.Request.Path.Value!, endpoint.Address);
+            ForwarderLog.ClientCancelled(logger, downstream.Path, endpoint.Address);
             call.Outcome.GrpcStatus = (int)StatusCode.Cancelled;
             return;
         }
@@ -32,34 +28,24 @@ internal sealed partial class GrpcForwarder
         if (reason == CancelReason.None)
         {
             endpoint.RecordFailure();
-            ForwarderLog.BackendFailed(logger, context.Request.Path.Value!, endpoint.Address, status.StatusCode, exception);
+            ForwarderLog.BackendFailed(logger, downstream.Path, endpoint.Address, status.StatusCode, exception);
         }
 
         if (!responseStarted)
         {
-            context.Response.Headers.Clear();
-            await RespondWithStatusAsync(context, status, call.Outcome).ConfigureAwait(false);
+            RespondWithStatus(downstream.Stream, status, call.Outcome);
             return;
         }
 
-        if (atBoundary && context.Response.SupportsTrailers())
+        if (atBoundary)
         {
             call.Outcome.GrpcStatus = (int)status.StatusCode;
-            GrpcResponse.AppendTrailers(context.Response, status, Metadata.Empty);
-            await context.Response.CompleteAsync().ConfigureAwait(false);
+            StatusReply.WriteTrailers(downstream.Stream, status);
             return;
         }
 
         call.Outcome.GrpcStatus = -1;
-        var errorCode = reason == CancelReason.None ? Http2ErrorCode.InternalError : Http2ErrorCode.Cancel;
-        if (context.Features.Get<IHttpResetFeature>() is { } reset)
-        {
-            reset.Reset((int)errorCode);
-        }
-        else
-        {
-            context.Abort();
-        }
+        downstream.Stream.Reset(reason == CancelReason.None ? Http2ErrorCode.InternalError : Http2ErrorCode.Cancel);
     }
 
     private static Status StatusFor(CancelReason reason, Exception exception, EndpointState endpoint, ForwardingCall call) => reason switch
@@ -94,9 +80,9 @@ internal sealed partial class GrpcForwarder
             : new Status(StatusCode.Internal, $"Gateway error forwarding to {endpoint.Address}: {exception.GetType().Name}");
     }
 
-    private static Task RespondWithStatusAsync(HttpContext context, Status status, ForwardingOutcome outcome)
+    private static void RespondWithStatus(Http2ServerStream downstream, Status status, ForwardingOutcome outcome)
     {
         outcome.GrpcStatus = (int)status.StatusCode;
-        return GrpcResponse.WriteTrailersOnlyAsync(context.Response, status, trailers: null);
+        StatusReply.WriteTrailersOnly(downstream, status);
     }
 }

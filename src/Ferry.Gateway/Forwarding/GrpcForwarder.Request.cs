@@ -5,9 +5,6 @@ using Ferry.Gateway.Upstream;
 using Ferry.Grpc;
 using Ferry.Grpc.Http2;
 using Ferry.Grpc.Protocol;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.Primitives;
 
 namespace Ferry.Gateway.Forwarding;
 
@@ -18,14 +15,13 @@ internal sealed partial class GrpcForwarder
     /// The call's timeout: the client's grpc-timeout, or the route's default when it sent none, capped by the
     /// route's maximum.
     /// </summary>
-    private static bool TryGetDeadline(HttpRequest request, RouteTimeoutsConfig timeouts, out TimeSpan? deadline, out Status error)
+    private static bool TryGetDeadline(Http2ServerStream request, RouteTimeoutsConfig timeouts, out TimeSpan? deadline, out Status error)
     {
         deadline = timeouts.DefaultDeadline;
         error = default;
-        var header = request.Headers[GrpcProtocol.TimeoutHeader];
-        if (!StringValues.IsNullOrEmpty(header))
+        if (RequestHeaders.First(request.RequestHeaders, GrpcProtocol.TimeoutHeader) is { } header)
         {
-            if (!GrpcTimeout.TryParse(header.ToString(), out var requested))
+            if (!GrpcTimeout.TryParse(header, out var requested))
             {
                 error = new Status(StatusCode.Internal, $"Invalid grpc-timeout value '{header}': expected up to 8 digits and a unit (H, M, S, m, u, n).");
                 return false;
@@ -43,21 +39,23 @@ internal sealed partial class GrpcForwarder
     }
 
     /// <summary>What the request headers are written from, passed by value so opening a stream allocates nothing.</summary>
-    private readonly record struct UpstreamRequest(HttpContext Context, CompiledRoute Route, EndpointState Endpoint, ForwardingCall Call);
+    private readonly record struct UpstreamRequest(Downstream Downstream, CompiledRoute Route, EndpointState Endpoint, ForwardingCall Call);
 
     /// <summary>
     /// The upstream request headers: pseudo-headers first, then the client's metadata minus hop-by-hop fields and
     /// what the gateway sets itself (te, grpc-timeout reduced by the time spent, x-forwarded-for / forwarded).
+    /// Values are the octets the client sent, passed on unchanged.
     /// </summary>
     private static void WriteRequestHeaders(Http2HeaderWriter headers, UpstreamRequest upstream)
     {
-        var (context, route, endpoint, call) = upstream;
-        var incoming = context.Request;
+        var (downstream, route, endpoint, call) = upstream;
+        var incoming = downstream.Stream;
+        var requestHeaders = incoming.RequestHeaders;
         headers.Add(":method", "POST");
         headers.Add(":scheme", endpoint.Uri.Scheme);
-        headers.Add(":authority", route.Config.Authority == AuthorityMode.Pass && incoming.Host.HasValue ? incoming.Host.Value : endpoint.Address);
-        headers.Add(":path", context.Features.Get<IHttpRequestFeature>()?.RawTarget is { Length: > 0 } target ? target : incoming.Path.ToUriComponent() + incoming.QueryString.ToUriComponent());
-        headers.Add("content-type", incoming.ContentType ?? "application/grpc");
+        headers.AddOctets(":authority", route.Config.Authority == AuthorityMode.Pass && incoming.Authority.Length > 0 ? incoming.Authority : endpoint.Address);
+        headers.AddOctets(":path", incoming.Path);
+        headers.AddOctets("content-type", RequestHeaders.First(requestHeaders, "content-type") ?? GrpcProtocol.ContentType);
         headers.Add("te", "trailers");
         // Measured now, as the headers are encoded: time spent dialing a connection counts against the deadline.
         if (call.Remaining is { } timeout)
@@ -65,50 +63,42 @@ internal sealed partial class GrpcForwarder
             headers.Add(GrpcProtocol.TimeoutHeader, GrpcTimeout.Format(timeout));
         }
 
-        foreach (var (name, values) in incoming.Headers)
+        var config = route.Config;
+        for (var i = 0; i < requestHeaders.Count; i++)
         {
-            if (name.StartsWith(':') || HopByHopHeaders.IsHopByHop(name) ||
-                name.Equals("host", StringComparison.OrdinalIgnoreCase) ||
-                name.Equals("content-type", StringComparison.OrdinalIgnoreCase) ||
-                name.Equals(GrpcProtocol.TimeoutHeader, StringComparison.OrdinalIgnoreCase) ||
-                name.Equals("te", StringComparison.OrdinalIgnoreCase) ||
-                (route.Config.XForwardedFor && name.Equals("x-forwarded-for", StringComparison.OrdinalIgnoreCase)))
+            var (name, value) = requestHeaders[i];
+            if (HopByHopHeaders.IsHopByHop(name) ||
+                name is "host" or "content-type" or GrpcProtocol.TimeoutHeader or "te" ||
+                (config.XForwardedFor && name == "x-forwarded-for"))
             {
                 continue;
             }
 
-            foreach (var value in values)
-            {
-                headers.Add(name, value ?? "");
-            }
+            headers.AddOctets(name, value);
         }
 
-        AddForwardedHeaders(context, route.Config, headers);
+        AddForwardedHeaders(downstream, config, headers);
     }
 
-    private static void AddForwardedHeaders(HttpContext context, RouteConfig route, Http2HeaderWriter headers)
+    private static void AddForwardedHeaders(Downstream downstream, RouteConfig route, Http2HeaderWriter headers)
     {
-        if ((!route.XForwardedFor && !route.Forwarded) || context.Connection.RemoteIpAddress is not { } client)
+        if ((!route.XForwardedFor && !route.Forwarded) || downstream.Connection.RemoteAddress is not { } client)
         {
             return;
         }
 
-        if (client.IsIPv4MappedToIPv6)
-        {
-            client = client.MapToIPv4();
-        }
-
+        var address = downstream.Connection.RemoteAddressText;
         if (route.XForwardedFor)
         {
-            var existing = context.Request.Headers["x-forwarded-for"];
-            headers.Add("x-forwarded-for", StringValues.IsNullOrEmpty(existing) ? client.ToString() : $"{existing}, {client}");
+            var existing = RequestHeaders.Joined(downstream.Stream.RequestHeaders, "x-forwarded-for");
+            headers.AddOctets("x-forwarded-for", string.IsNullOrEmpty(existing) ? address : $"{existing}, {address}");
         }
 
         if (route.Forwarded)
         {
-            var node = client.AddressFamily == AddressFamily.InterNetworkV6 ? $"\"[{client}]\"" : client.ToString();
-            var proto = context.Request.IsHttps ? "https" : "http";
-            headers.Add("forwarded", $"for={node};proto={proto};host=\"{context.Request.Host.Value}\"");
+            var node = client.AddressFamily == AddressFamily.InterNetworkV6 ? $"\"[{address}]\"" : address;
+            var proto = downstream.Connection.IsHttps ? "https" : "http";
+            headers.AddOctets("forwarded", $"for={node};proto={proto};host=\"{downstream.Stream.Authority}\"");
         }
     }
 }

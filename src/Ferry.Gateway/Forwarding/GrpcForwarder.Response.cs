@@ -3,37 +3,25 @@ using System.Runtime.CompilerServices;
 using Ferry.Gateway.Upstream;
 using Ferry.Grpc.Http2;
 using Ferry.Grpc.Protocol;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 
 namespace Ferry.Gateway.Forwarding;
 
 /// <summary>
 /// The response: headers, a body pump that flushes only when it is about to wait (so nothing is held back, yet a
 /// unary response leaves in one write), then trailers, or the backend's trailers-only response as it came.
+/// Headers are queued lazily, so a response that turns out to have no body can still go out as trailers-only.
 /// </summary>
 internal sealed partial class GrpcForwarder
 {
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask ForwardResponseAsync(HttpContext context, Http2ClientStream upstream, EndpointState endpoint, ForwardingCall call)
+    private async ValueTask ForwardResponseAsync(Downstream client, Http2ClientStream upstream, EndpointState endpoint, ForwardingCall call)
     {
-        var response = context.Response;
-        response.StatusCode = upstream.StatusCode;
-        var headers = response.Headers;
-        var upstreamHeaders = upstream.Headers;
-        for (var i = 0; i < upstreamHeaders.Count; i++)
-        {
-            var (name, value) = upstreamHeaders[i];
-            if (!HopByHopHeaders.IsHopByHop(name))
-            {
-                headers.Append(name, value);
-            }
-        }
-
+        var downstream = client.Stream;
+        var headersSent = false;
+        var writing = false;
         var tracker = default(GrpcFrameTracker);
         try
         {
-            var writer = response.BodyWriter;
             while (true)
             {
                 // Before each wait on the backend, send what we hold, headers included (never held back until the
@@ -41,19 +29,27 @@ internal sealed partial class GrpcForwarder
                 // one write.
                 if (!upstream.TryReadBody(out var result))
                 {
-                    await writer.FlushAsync(call.Token).ConfigureAwait(false);
+                    headersSent = SendHeaders(downstream, upstream, headersSent);
+                    downstream.Flush();
                     result = await upstream.ReadBodyAsync().ConfigureAwait(false);
                 }
 
                 var buffer = result.Buffer;
-                foreach (var segment in buffer)
-                {
-                    tracker.Advance(segment.Span);
-                    writer.Write(segment.Span);
-                }
-
                 if (!buffer.IsEmpty)
                 {
+                    headersSent = SendHeaders(downstream, upstream, headersSent);
+                    writing = true;
+                    if (!downstream.TryWriteData(buffer, endStream: false))
+                    {
+                        await downstream.WriteDataAsync(buffer, endStream: false, call.Token).ConfigureAwait(false);
+                    }
+
+                    writing = false;
+                    foreach (var segment in buffer)
+                    {
+                        tracker.Advance(segment.Span);
+                    }
+
                     call.OnResponseBytes(buffer.Length, tracker.Messages);
                 }
 
@@ -66,46 +62,80 @@ internal sealed partial class GrpcForwarder
         }
         catch (Exception ex)
         {
-            await FailAsync(context, call, endpoint, ex, response.HasStarted || call.Outcome.ResponseBytes > 0, tracker.AtBoundary).ConfigureAwait(false);
+            // A write cut short may have queued part of a message: only a reset is honest then.
+            Fail(client, call, endpoint, ex, headersSent, tracker.AtBoundary && !writing);
             return;
         }
 
-        var status = upstream.EndedWithHeaders
-            ? GrpcStatusOf(response.Headers)
-            : CopyTrailers(upstream.Trailers, context, bodyWasEmpty: call.Outcome.ResponseBytes == 0);
+        var status = EndResponse(downstream, upstream, headersSent);
         call.Outcome.GrpcStatus = status;
         RecordEndpointResult(endpoint, status);
-        await response.CompleteAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Queues the backend's response headers unless they went already; returns true (they are sent).</summary>
+    private static bool SendHeaders(Http2ServerStream downstream, Http2ClientStream upstream, bool sent)
+    {
+        if (!sent)
+        {
+            downstream.WriteHeaders(upstream.StatusCode, upstream.Headers, WriteFields, endStream: false);
+        }
+
+        return true;
     }
 
     /// <summary>
-    /// Copies the backend's trailers. A response with no body whose headers have not gone out yet is sent as
-    /// trailers-only (status in the headers): an empty body followed by trailers is what some proxies mangle.
-    /// Returns the grpc-status the client will see, or -1 if there is none.
+    /// Ends the client's response as the backend ended its own. A response with no body whose headers have not gone
+    /// out yet is sent as trailers-only (status in the headers): an empty body followed by trailers is what some
+    /// proxies mangle. Returns the grpc-status the client will see, or -1 if there is none.
     /// </summary>
-    private static int CopyTrailers(IReadOnlyList<KeyValuePair<string, string>> trailers, HttpContext context, bool bodyWasEmpty)
+    private static int EndResponse(Http2ServerStream downstream, Http2ClientStream upstream, bool headersSent)
     {
-        var response = context.Response;
-        var trailersOnly = bodyWasEmpty && !response.HasStarted;
-        var target = trailersOnly ? response.Headers : context.Features.Get<IHttpResponseTrailersFeature>()?.Trailers;
-        if (target is null)
+        IReadOnlyList<KeyValuePair<string, string>> statusFields;
+        if (upstream.EndedWithHeaders)
         {
-            return -1;
+            statusFields = upstream.Headers;
+            downstream.WriteHeaders(upstream.StatusCode, upstream.Headers, WriteFields, endStream: true);
+        }
+        else if (!headersSent)
+        {
+            statusFields = upstream.Trailers;
+            downstream.WriteHeaders(upstream.StatusCode, upstream, static (headers, upstream) =>
+            {
+                WriteFields(headers, upstream.Headers);
+                WriteFields(headers, upstream.Trailers);
+            }, endStream: true);
+        }
+        else
+        {
+            statusFields = upstream.Trailers;
+            if (statusFields.Count > 0)
+            {
+                downstream.WriteTrailers(statusFields, WriteFields);
+            }
+            else if (!downstream.TryWriteData(ReadOnlySequence<byte>.Empty, endStream: true))
+            {
+                downstream.Reset(Http2ErrorCode.InternalError);
+            }
         }
 
-        for (var i = 0; i < trailers.Count; i++)
-        {
-            target.Append(trailers[i].Key, trailers[i].Value);
-        }
-
-        return GrpcStatusOf(target);
+        downstream.Flush();
+        return GrpcStatusOf(statusFields);
     }
 
-    private static int GrpcStatusOf(IHeaderDictionary headers)
+    private static void WriteFields(Http2HeaderWriter headers, IReadOnlyList<KeyValuePair<string, string>> fields)
     {
-        var status = headers[GrpcProtocol.StatusHeader];
-        return status.Count == 1 && int.TryParse(status.ToString(), out var code) ? code : -1;
+        for (var i = 0; i < fields.Count; i++)
+        {
+            var (name, value) = fields[i];
+            if (!HopByHopHeaders.IsHopByHop(name))
+            {
+                headers.AddOctets(name, value);
+            }
+        }
     }
+
+    private static int GrpcStatusOf(IReadOnlyList<KeyValuePair<string, string>> fields) =>
+        RequestHeaders.First(fields, GrpcProtocol.StatusHeader) is { } status && int.TryParse(status, out var code) ? code : -1;
 
     /// <summary>Backend-side failures count towards ejecting the endpoint; application errors do not.</summary>
     private static void RecordEndpointResult(EndpointState endpoint, int grpcStatus)

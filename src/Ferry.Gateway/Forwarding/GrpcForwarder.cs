@@ -4,7 +4,6 @@ using Ferry.Gateway.Upstream;
 using Ferry.Grpc;
 using Ferry.Grpc.Http2;
 using Ferry.Grpc.Protocol;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
 namespace Ferry.Gateway.Forwarding;
@@ -24,30 +23,37 @@ internal sealed partial class GrpcForwarder(ILogger<GrpcForwarder> logger, TimeP
 {
     // Few async layers per call, and not async where it need not be: each layer that awaits for real allocates its
     // state machine (the pooled builders reuse them only when few calls are in flight). Each is awaited once.
-    public ValueTask<ForwardingOutcome> ForwardAsync(HttpContext context, CompiledRoute route) =>
-        TryGetDeadline(context.Request, route.Config.Timeouts, out var deadline, out var deadlineError)
-            ? ForwardToClusterAsync(context, route, deadline)
-            : RejectAsync(context, deadlineError);
-
-    private static async ValueTask<ForwardingOutcome> RejectAsync(HttpContext context, Status status)
+    public ValueTask<ForwardingOutcome> ForwardAsync(Http2ServerStream downstream, ClientConnection client, CompiledRoute route)
     {
+        if (TryGetDeadline(downstream, route.Config.Timeouts, out var deadline, out var deadlineError))
+        {
+            return ForwardToClusterAsync(new Downstream(downstream, client), route, deadline);
+        }
+
         var rejected = new ForwardingOutcome();
-        await RespondWithStatusAsync(context, status, rejected).ConfigureAwait(false);
-        return rejected;
+        RespondWithStatus(downstream, deadlineError, rejected);
+        return ValueTask.FromResult(rejected);
+    }
+
+    /// <summary>The client's side of the call: its stream and its connection.</summary>
+    private readonly record struct Downstream(Http2ServerStream Stream, ClientConnection Connection)
+    {
+        public string Path => Stream.Path;
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<ForwardingOutcome> ForwardToClusterAsync(HttpContext context, CompiledRoute route, TimeSpan? deadline)
+    private async ValueTask<ForwardingOutcome> ForwardToClusterAsync(Downstream downstream, CompiledRoute route, TimeSpan? deadline)
     {
         var cluster = route.Cluster;
-        using var call = new ForwardingCall(context.RequestAborted, route.Config.Timeouts, deadline, time);
+        using var call = new ForwardingCall(route.Config.Timeouts, deadline, time);
+        downstream.Stream.OnAborted(static state => ((ForwardingCall)state!).Cancel(CancelReason.ClientGone), call);
         cluster.OnCallStarted();
         try
         {
             var endpoint = cluster.PickEndpoint();
             if (endpoint is null)
             {
-                await RespondWithStatusAsync(context, new Status(StatusCode.Unavailable, cluster.DescribeUnavailable()), call.Outcome).ConfigureAwait(false);
+                RespondWithStatus(downstream.Stream, new Status(StatusCode.Unavailable, cluster.DescribeUnavailable()), call.Outcome);
                 return call.Outcome;
             }
 
@@ -56,7 +62,7 @@ internal sealed partial class GrpcForwarder(ILogger<GrpcForwarder> logger, TimeP
             {
                 call.Outcome.Endpoint = endpoint.Address;
                 call.Outcome.Attempts = attempt;
-                var (result, error) = await ForwardToEndpointAsync(context, route, endpoint, call).ConfigureAwait(false);
+                var (result, error) = await ForwardToEndpointAsync(downstream, route, endpoint, call).ConfigureAwait(false);
                 if (result == AttemptResult.Done)
                 {
                     return call.Outcome;
@@ -70,11 +76,11 @@ internal sealed partial class GrpcForwarder(ILogger<GrpcForwarder> logger, TimeP
                 {
                     var why = next is null && attempt < maxAttempts ? "no other endpoint is available" : $"gave up after {attempt} attempt(s)";
                     var what = result == AttemptResult.Unprocessed ? $"{endpoint.Address} in cluster '{cluster.Name}' did not take the call ({error})" : $"Could not reach {endpoint.Address} in cluster '{cluster.Name}' ({error})";
-                    await RespondWithStatusAsync(context, new Status(StatusCode.Unavailable, $"{what}; {why}."), call.Outcome).ConfigureAwait(false);
+                    RespondWithStatus(downstream.Stream, new Status(StatusCode.Unavailable, $"{what}; {why}."), call.Outcome);
                     return call.Outcome;
                 }
 
-                ForwarderLog.Retrying(logger, context.Request.Path.Value!, endpoint.Address, next.Address, attempt);
+                ForwarderLog.Retrying(logger, downstream.Path, endpoint.Address, next.Address, attempt);
                 endpoint = next;
             }
         }
@@ -86,7 +92,7 @@ internal sealed partial class GrpcForwarder(ILogger<GrpcForwarder> logger, TimeP
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<(AttemptResult Result, string? ConnectError)> ForwardToEndpointAsync(HttpContext context, CompiledRoute route, EndpointState endpoint, ForwardingCall call)
+    private async ValueTask<(AttemptResult Result, string? ConnectError)> ForwardToEndpointAsync(Downstream downstream, CompiledRoute route, EndpointState endpoint, ForwardingCall call)
     {
         var started = time.GetTimestamp();
         endpoint.OnCallStarted();
@@ -98,7 +104,7 @@ internal sealed partial class GrpcForwarder(ILogger<GrpcForwarder> logger, TimeP
         {
             try
             {
-                stream = await endpoint.Pool.OpenStreamAsync(WriteRequestHeaders, new UpstreamRequest(context, route, endpoint, call), call.Token).ConfigureAwait(false);
+                stream = await endpoint.Pool.OpenStreamAsync(WriteRequestHeaders, new UpstreamRequest(downstream, route, endpoint, call), call.Token).ConfigureAwait(false);
             }
             catch (UpstreamConnectException ex) when (call.Reason == CancelReason.None)
             {
@@ -112,13 +118,13 @@ internal sealed partial class GrpcForwarder(ILogger<GrpcForwarder> logger, TimeP
             }
             catch (Exception ex)
             {
-                await FailAsync(context, call, endpoint, ex, responseStarted: false, atBoundary: true).ConfigureAwait(false);
+                Fail(downstream, call, endpoint, ex, responseStarted: false, atBoundary: true);
                 return (AttemptResult.Done, null);
             }
 
             // Whatever ends the call (client gone, deadline, lifetime, idle, the response done) resets the backend
             // stream if it is still open.
-            request = new RequestPump(context.Request.BodyReader, stream, call, replay: call.Outcome.Attempts > 1);
+            request = new RequestPump(downstream.Stream, stream, call, replay: call.Outcome.Attempts > 1);
             using var reset = call.Token.UnsafeRegister(static s => ((RequestPump)s!).Abort(), request);
             requestPump = request.RunAsync();
             try
@@ -136,17 +142,17 @@ internal sealed partial class GrpcForwarder(ILogger<GrpcForwarder> logger, TimeP
                     return (AttemptResult.Unprocessed, ex.Message);
                 }
 
-                await FailAsync(context, call, endpoint, ex, responseStarted: false, atBoundary: true).ConfigureAwait(false);
+                Fail(downstream, call, endpoint, ex, responseStarted: false, atBoundary: true);
                 return (AttemptResult.Done, null);
             }
             catch (Exception ex)
             {
-                await FailAsync(context, call, endpoint, ex, responseStarted: false, atBoundary: true).ConfigureAwait(false);
+                Fail(downstream, call, endpoint, ex, responseStarted: false, atBoundary: true);
                 return (AttemptResult.Done, null);
             }
 
             endpoint.RecordLatency(time.GetElapsedTime(started));
-            await ForwardResponseAsync(context, stream, endpoint, call).ConfigureAwait(false);
+            await ForwardResponseAsync(downstream, stream, endpoint, call).ConfigureAwait(false);
             return (AttemptResult.Done, null);
         }
         finally

@@ -9,10 +9,10 @@ namespace Ferry.Gateway.Forwarding;
 /// Waiting on the client applies backpressure to it; waiting for the backend's flow-control window stops reading
 /// from the client. A unary request that is already here leaves with its HEADERS in one write.
 /// A request that arrived whole in one read (unary, small client streams) is sent but left unconsumed in the
-/// client's pipe until <see cref="Commit"/>: if the backend turns the stream away unprocessed (REFUSED_STREAM,
+/// client's stream until <see cref="Commit"/>: if the backend turns the stream away unprocessed (REFUSED_STREAM,
 /// GOAWAY during a restart), the forwarder sends it again on another connection.
 /// </summary>
-internal sealed class RequestPump(PipeReader source, Http2ClientStream stream, ForwardingCall call, bool replay)
+internal sealed class RequestPump(Http2ServerStream source, Http2ClientStream stream, ForwardingCall call, bool replay)
 {
     private volatile bool _stopped;
     private volatile bool _consumed;
@@ -34,9 +34,9 @@ internal sealed class RequestPump(PipeReader source, Http2ClientStream stream, F
         _held = false;
         try
         {
-            if (source.TryRead(out var result))
+            if (source.TryReadBody(out var result))
             {
-                source.AdvanceTo(result.Buffer.End);
+                source.AdvanceBody(result.Buffer.End);
             }
         }
         catch (Exception ex) when (ex is IOException or InvalidOperationException or OperationCanceledException)
@@ -49,14 +49,7 @@ internal sealed class RequestPump(PipeReader source, Http2ClientStream stream, F
     public void Stop()
     {
         _stopped = true;
-        try
-        {
-            source.CancelPendingRead();
-        }
-        catch (IOException)
-        {
-            // Kestrel's request pipe throws here once the client reset the stream; no read is left to wake then.
-        }
+        source.CancelPendingBodyRead();
     }
 
     /// <summary>The call was cancelled: reset the backend stream and stop.</summary>
@@ -83,7 +76,7 @@ internal sealed class RequestPump(PipeReader source, Http2ClientStream stream, F
 
                 if (_stopped)
                 {
-                    source.AdvanceTo(result.Buffer.Start);
+                    source.AdvanceBody(result.Buffer.Start);
                     return;
                 }
 
@@ -153,15 +146,15 @@ internal sealed class RequestPump(PipeReader source, Http2ClientStream stream, F
         return tracker.Messages;
     }
 
-    // The client's request pipe fails only when the client went away (its connection faulted, it reset the stream,
-    // it broke the protocol). Kestrel signals RequestAborted for that later, from the thread pool, so the call is
-    // marked here, before the failure reaches the forwarder: otherwise a client dropping a connection with calls in
-    // flight would count as backend failures and could eject a healthy backend.
+    // The client's body fails only when the client went away (its connection faulted, it reset the stream, it broke
+    // the protocol). The stream's abort callback says so too, but from the thread pool, so the call is marked here,
+    // before the failure reaches the forwarder: otherwise a client dropping a connection with calls in flight would
+    // count as backend failures and could eject a healthy backend.
     private bool TryReadClient(out ReadResult result)
     {
         try
         {
-            return source.TryRead(out result);
+            return source.TryReadBody(out result);
         }
         catch (Exception) when (!_stopped)
         {
@@ -174,7 +167,7 @@ internal sealed class RequestPump(PipeReader source, Http2ClientStream stream, F
     {
         try
         {
-            return await source.ReadAsync().ConfigureAwait(false);
+            return await source.ReadBodyAsync().ConfigureAwait(false);
         }
         catch (Exception) when (!_stopped)
         {
@@ -189,7 +182,7 @@ internal sealed class RequestPump(PipeReader source, Http2ClientStream stream, F
     {
         try
         {
-            source.AdvanceTo(consumed, examined);
+            source.AdvanceBody(consumed, examined);
         }
         catch (Exception) when (!_stopped)
         {

@@ -8,6 +8,7 @@ using Ferry.Gateway.Runtime;
 using Ferry.Gateway.Upstream;
 using Ferry.Grpc.AspNetCore;
 using Ferry.Grpc.AspNetCore.Hosting;
+using Ferry.Grpc.Http2;
 using Ferry.Grpc.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -84,6 +85,7 @@ public sealed class GatewayHost : IAsyncDisposable
         builder.Services.AddSingleton<GrpcForwarder>();
         builder.Services.AddSingleton<GatewayMetrics>();
         builder.Services.AddSingleton<GatewayRequestHandler>();
+        builder.Services.AddSingleton<GatewayHealthResponder>();
         builder.Services.AddFerryGrpc();
         builder.Services.AddFerryMetrics();
         builder.Services.AddHostedService<ActiveHealthChecker>();
@@ -143,17 +145,34 @@ public sealed class GatewayHost : IAsyncDisposable
         kestrel.Limits.MaxRequestBodySize = null;
         kestrel.Limits.MinRequestBodyDataRate = null;
         kestrel.Limits.MinResponseDataRate = null;
-        kestrel.Limits.Http2.MaxStreamsPerConnection = config.Listeners.Max(l => l.Limits.MaxStreamsPerConnection);
-        kestrel.Limits.Http2.InitialConnectionWindowSize = options.Http2ConnectionWindow;
-        kestrel.Limits.Http2.InitialStreamWindowSize = options.Http2StreamWindow;
         foreach (var listener in config.Listeners)
         {
             var limit = listener.Limits.MaxConnections;
+            var http2 = new Http2ServerOptions
+            {
+                MaxConcurrentStreams = listener.Limits.MaxStreamsPerConnection,
+                InitialConnectionWindow = options.Http2ConnectionWindow,
+                InitialStreamWindow = options.Http2StreamWindow,
+            };
             kestrel.Listen(IPEndPoint.Parse(listener.Address), listen =>
             {
-                listen.UseGrpc(LoadTls(listener.Tls));
+                // Kestrel serves HTTP/1.1 only (metrics scrapes, refusals); HTTP/2 is taken by Ferry's own server
+                // below. With TLS, ALPN offers both.
+                var tls = LoadTls(listener.Tls);
+                listen.Protocols = tls is null ? HttpProtocols.Http1 : HttpProtocols.Http1AndHttp2;
+                if (tls is not null)
+                {
+                    GrpcListenOptionsExtensions.UseTls(listen, tls);
+                }
+
                 var middleware = new ListenerConnectionMiddleware(listener.Name, () => limit);
                 listen.Use(next => connection => middleware.InvokeAsync(connection, next));
+                listen.Use(next =>
+                {
+                    var services = listen.ApplicationServices;
+                    var http2Middleware = new Http2ConnectionMiddleware(listener.Name, http2, services.GetRequiredService<GatewayRequestHandler>(), options.TimeProvider);
+                    return connection => http2Middleware.InvokeAsync(connection, next);
+                });
                 listenOptions[listener.Name] = listen;
             });
         }
@@ -179,16 +198,13 @@ public sealed class GatewayHost : IAsyncDisposable
             ClientCertificateAuthorities = tls.ClientCa is null ? null : PemCertificates.LoadCertificates(tls.ClientCa),
         };
 
+    /// <summary>
+    /// What reaches Kestrel's own HTTP pipeline is HTTP/1.1 (HTTP/2 is served by <see cref="Http2ConnectionMiddleware"/>):
+    /// /metrics, and a clear refusal of anything else.
+    /// </summary>
     private void ConfigurePipeline()
     {
-        var handler = _app.Services.GetRequiredService<GatewayRequestHandler>();
         var exporter = _app.Services.GetRequiredService<PrometheusExporter>();
-        _app.MapWhen(IsOwnHealthCall, branch =>
-        {
-            branch.UseRouting();
-            branch.UseEndpoints(endpoints => endpoints.MapGrpcService<GatewayHealthService>());
-        });
-        // Not async itself: a forwarded call goes straight to the handler without a state machine of its own.
         _app.Run(context =>
         {
             var listener = ListenerConnectionMiddleware.GetListener(context);
@@ -207,23 +223,8 @@ public sealed class GatewayHost : IAsyncDisposable
                 return Task.CompletedTask;
             }
 
-            return handler.HandleAsync(context);
+            context.Response.StatusCode = StatusCodes.Status415UnsupportedMediaType;
+            return context.Response.WriteAsync("This Ferry gateway forwards gRPC (HTTP/2, application/grpc) only.\n");
         });
-    }
-
-    /// <summary>
-    /// The gateway answers grpc.health.v1.Health itself, unless a route names that service explicitly (then the
-    /// backend's health is what the client asked for).
-    /// </summary>
-    private bool IsOwnHealthCall(HttpContext context)
-    {
-        var path = context.Request.Path.Value;
-        if (path is null || !path.StartsWith("/grpc.health.v1.Health/", StringComparison.Ordinal))
-        {
-            return false;
-        }
-
-        var listener = ListenerConnectionMiddleware.GetListener(context);
-        return listener is not null && _runtime.Current.Listeners.TryGetValue(listener, out var table) && !table.HasSpecificRouteFor(path);
     }
 }

@@ -1,7 +1,7 @@
 using Ferry.Gateway.Config;
 using Ferry.Gateway.Limits;
+using Ferry.Gateway.Forwarding;
 using Ferry.Gateway.Upstream;
-using Microsoft.AspNetCore.Http;
 
 namespace Ferry.Gateway.Routing;
 
@@ -11,7 +11,7 @@ internal sealed class CompiledRoute
     private readonly string? _method;
     private readonly string? _prefix;
     private readonly string? _authority;
-    private readonly HeaderMatchConfig[] _headers;
+    private readonly (string Name, string? Value)[] _headers;
 
     public CompiledRoute(string listenerName, RouteConfig config, ClusterState cluster, RouteLimiter? limiter)
     {
@@ -22,8 +22,9 @@ internal sealed class CompiledRoute
         _method = match.Method;
         _prefix = match.Service is { } service ? "/" + service + "/" : match.Prefix;
         _authority = match.Authority;
-        // An array: matching runs for every call and must not allocate an enumerator.
-        _headers = [.. match.Headers];
+        // An array: matching runs for every call and must not allocate an enumerator. Names as HTTP/2 sends them
+        // (lowercase); values as the octets a client sends for them, which is how request values arrive.
+        _headers = [.. match.Headers.Select(h => (h.Name.ToLowerInvariant(), h.Value is null ? null : AsOctets(h.Value)))];
         Limiter = limiter;
     }
 
@@ -42,7 +43,7 @@ internal sealed class CompiledRoute
         (_method is not null && string.Equals(_method, path, StringComparison.Ordinal)) ||
         (_prefix is not null && path.StartsWith(_prefix, StringComparison.Ordinal));
 
-    public bool Matches(string path, HttpRequest request)
+    public bool Matches(string path, string authority, IReadOnlyList<KeyValuePair<string, string>> headers)
     {
         if (_method is not null && !string.Equals(_method, path, StringComparison.Ordinal))
         {
@@ -54,15 +55,14 @@ internal sealed class CompiledRoute
             return false;
         }
 
-        if (_authority is not null && !AuthorityMatches(request.Host.Value))
+        if (_authority is not null && !AuthorityMatches(authority))
         {
             return false;
         }
 
-        foreach (var header in _headers)
+        foreach (var (name, value) in _headers)
         {
-            var values = request.Headers[header.Name];
-            if (values.Count == 0 || (header.Value is not null && !values.Contains(header.Value)))
+            if (!RequestHeaders.Contains(headers, name, value))
             {
                 return false;
             }
@@ -71,9 +71,11 @@ internal sealed class CompiledRoute
         return true;
     }
 
-    private bool AuthorityMatches(string? authority)
+    private static string AsOctets(string value) => System.Text.Encoding.Latin1.GetString(System.Text.Encoding.UTF8.GetBytes(value));
+
+    private bool AuthorityMatches(string authority)
     {
-        if (authority is null)
+        if (authority.Length == 0)
         {
             return false;
         }

@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Http;
-
 namespace Ferry.Gateway.Routing;
 
 /// <summary>One listener's routes, in order; the first match wins.</summary>
@@ -10,11 +8,11 @@ internal sealed class RouteTable(string listenerName, CompiledRoute[] routes)
     // An array, not an interface: matching runs for every call and must not allocate an enumerator.
     public CompiledRoute[] Routes { get; } = routes;
 
-    public CompiledRoute? Match(string path, HttpRequest request)
+    public CompiledRoute? Match(string path, string authority, IReadOnlyList<KeyValuePair<string, string>> headers)
     {
         foreach (var route in Routes)
         {
-            if (route.Matches(path, request))
+            if (route.Matches(path, authority, headers))
             {
                 return route;
             }

@@ -38,7 +38,8 @@ public static class GrpcListenOptionsExtensions
         return listenOptions;
     }
 
-    private static void UseTls(ListenOptions listenOptions, ServerTlsOptions tls)
+    /// <summary>TLS as gRPC wants it (ALPN from the listener's protocols, optional client certificates); for hosts that serve HTTP/2 themselves.</summary>
+    internal static void UseTls(ListenOptions listenOptions, ServerTlsOptions tls)
     {
         var logger = CreateLogger(listenOptions, "Ferry.Grpc.Tls");
         listenOptions.UseHttps(https =>

@@ -15,6 +15,9 @@ internal sealed class Http2HeaderWriter
 
     public void Add(string name, string value) => _encoder.Encode(name, AsOctets(value), _block);
 
+    /// <summary>Writes a value that is already octets, one char each (as this library's HTTP/2 decoders produce them).</summary>
+    public void AddOctets(string name, string value) => _encoder.Encode(name, value, _block);
+
     /// <summary>
     /// Kestrel decodes header values as UTF-8, while HPACK here writes one byte a char: a value with non-ASCII
     /// characters is turned back into its UTF-8 bytes (one char each), so the backend receives what the client sent.

@@ -60,10 +60,28 @@ public sealed class RefusalTests
         await using var gateway = await TestGateway.StartAsync(GatewayConfigs.Cluster("c", backend));
         using var raw = new RawGrpcClient(gateway.Address);
 
-        // The listener speaks HTTP/2 only: Kestrel answers an HTTP/1.1 request with an HTTP/1.1 error of its own.
+        // HTTP/1.1 on the listener reaches Kestrel's HTTP/1.1, which answers with the same refusal as HTTP/2 gets.
         var response = await raw.SendAsync(new RawGrpcRequest("/ferry.gateway.tests.Probe/Unary", RawGrpcRequest.Frame(new ProbeRequest())) { Version = HttpVersion.Version11 });
-        Assert.True(response.HttpStatus is >= 400 and < 500, response.ToString());
+        Assert.Equal((int)HttpStatusCode.UnsupportedMediaType, response.HttpStatus);
         Assert.Null(response.GrpcStatus);
         Assert.Equal(0, backend.Probe.Requests);
+    }
+
+    [Fact]
+    public async Task Metrics_are_served_over_http1_and_http2_on_the_listener()
+    {
+        await using var backend = await TestBackend.StartAsync("a");
+        await using var gateway = await TestGateway.StartAsync(GatewayConfigs.Cluster("c", backend));
+        await gateway.Client.UnaryAsync(new ProbeRequest()).ResponseAsync.WaitAsync(TestTimeouts.Default);
+
+        foreach (var version in new[] { HttpVersion.Version11, HttpVersion.Version20 })
+        {
+            using var http = new HttpClient { DefaultRequestVersion = version, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact, Timeout = TestTimeouts.Default };
+            using var response = await http.GetAsync(new Uri(gateway.Address, "/metrics"));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(version, response.Version);
+            Assert.StartsWith("text/plain", response.Content.Headers.ContentType?.ToString());
+            Assert.Contains("ferry_gateway_calls", await response.Content.ReadAsStringAsync());
+        }
     }
 }
