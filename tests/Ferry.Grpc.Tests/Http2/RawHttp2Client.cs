@@ -93,6 +93,31 @@ internal sealed class RawHttp2Client : IAsyncDisposable
         return block.WrittenSpan.ToArray();
     }
 
+    /// <summary>
+    /// A header block of literal fields without indexing, names and values as given (uppercase included), so that a
+    /// test can send what an encoder would refuse; it leaves both HPACK tables as they are.
+    /// </summary>
+    public static byte[] LiteralBlock(params (string Name, string Value)[] fields)
+    {
+        var block = new List<byte>();
+        foreach (var (name, value) in fields)
+        {
+            block.Add(0x00);
+            AddString(name);
+            AddString(value);
+        }
+
+        return [.. block];
+
+        void AddString(string text)
+        {
+            var bytes = System.Text.Encoding.Latin1.GetBytes(text);
+            Span<byte> length = stackalloc byte[6];
+            block.AddRange(length[..HpackEncoder.WriteInteger(length, bytes.Length, 7, 0)]);
+            block.AddRange(bytes);
+        }
+    }
+
     public Task SendHeadersAsync(int streamId, bool endStream, params (string Name, string Value)[] headers)
     {
         var block = EncodeHeaders(headers);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Threading.Channels;
 using Ferry.Grpc.Http2;
 
 namespace Ferry.Grpc.Tests.Http2;
@@ -9,6 +10,7 @@ namespace Ferry.Grpc.Tests.Http2;
 /// </summary>
 internal sealed class TestStreamHandler(Func<Http2ServerStream, Task> handle) : IHttp2StreamHandler
 {
+    private readonly Channel<Http2ServerStream> _arrived = Channel.CreateUnbounded<Http2ServerStream>();
     private int _requests;
 
     public ConcurrentQueue<Exception> Failures { get; } = new();
@@ -16,9 +18,13 @@ internal sealed class TestStreamHandler(Func<Http2ServerStream, Task> handle) : 
     /// <summary>Requests handed over by the connection so far.</summary>
     public int Requests => Volatile.Read(ref _requests);
 
+    /// <summary>The next stream handed over by the connection, in order.</summary>
+    public Task<Http2ServerStream> NextRequestAsync() => _arrived.Reader.ReadAsync().AsTask().WaitAsync(Http2ServerTestHost.Timeout);
+
     public void OnRequest(Http2ServerStream stream)
     {
         Interlocked.Increment(ref _requests);
+        _arrived.Writer.TryWrite(stream);
         _ = RunAsync(stream);
     }
 
