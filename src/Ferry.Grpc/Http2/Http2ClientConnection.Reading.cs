@@ -161,7 +161,7 @@ internal sealed partial class Http2ClientConnection
     private void OnData(Http2FrameHeader header, in ReadOnlySequence<byte> payload)
     {
         RequireStream(header);
-        var data = RemovePadding(header, payload);
+        var data = Http2FramePayload.RemovePadding(header, payload);
         var signal = false;
         Http2ClientStream? finished = null;
         lock (_sync)
@@ -213,7 +213,7 @@ internal sealed partial class Http2ClientConnection
     private void OnHeaders(Http2FrameHeader header, in ReadOnlySequence<byte> payload)
     {
         RequireStream(header);
-        var fragment = RemovePadding(header, payload);
+        var fragment = Http2FramePayload.RemovePadding(header, payload);
         if (header.HasFlag(Http2FrameFlags.Priority))
         {
             if (fragment.Length < 5)
@@ -278,7 +278,7 @@ internal sealed partial class Http2ClientConnection
             var stream = FindStream(streamId);
             if (stream is null || stream.RemoteEnded)
             {
-                _decoder.Decode(_headerBlock.WrittenSpan, DiscardingHeaderSink.Instance);
+                _decoder.Decode(_headerBlock.WrittenSpan, HpackDiscardingSink.Instance);
                 if (stream is not null)
                 {
                     signal = FailStreamLocked(stream, Http2ErrorCode.StreamClosed, "HEADERS after the end of the stream");
@@ -324,8 +324,8 @@ internal sealed partial class Http2ClientConnection
     private void OnRstStream(Http2FrameHeader header, in ReadOnlySequence<byte> payload)
     {
         RequireStream(header);
-        RequireLength(header, 4);
-        var code = (Http2ErrorCode)ReadUInt32(payload);
+        Http2FramePayload.RequireLength(header, 4);
+        var code = (Http2ErrorCode)Http2FramePayload.ReadUInt32(payload);
         Http2ClientStream? finished = null;
         lock (_sync)
         {
@@ -440,10 +440,8 @@ internal sealed partial class Http2ClientConnection
             throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, "PING frame on a stream.");
         }
 
-        RequireLength(header, 8);
-        Span<byte> bytes = stackalloc byte[8];
-        payload.CopyTo(bytes);
-        var value = BinaryPrimitives.ReadInt64BigEndian(bytes);
+        Http2FramePayload.RequireLength(header, 8);
+        var value = Http2FramePayload.ReadInt64(payload);
         bool signal;
         lock (_sync)
         {
@@ -516,8 +514,8 @@ internal sealed partial class Http2ClientConnection
 
     private void OnWindowUpdate(Http2FrameHeader header, in ReadOnlySequence<byte> payload)
     {
-        RequireLength(header, 4);
-        var increment = (int)(ReadUInt32(payload) & 0x7FFF_FFFF);
+        Http2FramePayload.RequireLength(header, 4);
+        var increment = (int)(Http2FramePayload.ReadUInt32(payload) & 0x7FFF_FFFF);
         var signal = false;
         Http2ClientStream? finished = null;
         lock (_sync)
@@ -612,42 +610,6 @@ internal sealed partial class Http2ClientConnection
         }
     }
 
-    private static void RequireLength(Http2FrameHeader header, int length)
-    {
-        if (header.Length != length)
-        {
-            throw new Http2ConnectionException(Http2ErrorCode.FrameSizeError, $"{header.Type} frame of {header.Length} bytes; expected {length}.");
-        }
-    }
-
-    private static ReadOnlySequence<byte> RemovePadding(Http2FrameHeader header, in ReadOnlySequence<byte> payload)
-    {
-        if (!header.HasFlag(Http2FrameFlags.Padded))
-        {
-            return payload;
-        }
-
-        if (payload.IsEmpty)
-        {
-            throw new Http2ConnectionException(Http2ErrorCode.FrameSizeError, $"Padded {header.Type} frame without a pad length.");
-        }
-
-        var padLength = payload.FirstSpan[0];
-        if (padLength >= payload.Length)
-        {
-            throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, $"{header.Type} frame padding as long as the frame.");
-        }
-
-        return payload.Slice(1, payload.Length - 1 - padLength);
-    }
-
-    private static uint ReadUInt32(in ReadOnlySequence<byte> payload)
-    {
-        Span<byte> bytes = stackalloc byte[4];
-        payload.Slice(0, 4).CopyTo(bytes);
-        return BinaryPrimitives.ReadUInt32BigEndian(bytes);
-    }
-
     private void SendGoAwayBeforeClosing(Http2ErrorCode code)
     {
         lock (_sync)
@@ -663,14 +625,5 @@ internal sealed partial class Http2ClientConnection
         }
 
         _writeSignal.Set();
-    }
-
-    private sealed class DiscardingHeaderSink : IHpackHeaderSink
-    {
-        public static readonly DiscardingHeaderSink Instance = new();
-
-        public void OnHeader(string name, string value)
-        {
-        }
     }
 }

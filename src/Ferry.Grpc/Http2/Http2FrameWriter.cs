@@ -55,13 +55,19 @@ internal static class Http2FrameWriter
         output.Advance(Http2FrameHeader.Size + 4);
     }
 
-    public static void WriteGoAway(IBufferWriter<byte> output, int lastStreamId, Http2ErrorCode errorCode)
+    public static void WriteGoAway(IBufferWriter<byte> output, int lastStreamId, Http2ErrorCode errorCode) =>
+        WriteGoAway(output, lastStreamId, errorCode, []);
+
+    /// <summary>A GOAWAY whose opaque data carries <paramref name="debugData"/> (a short reason, for the peer's logs).</summary>
+    public static void WriteGoAway(IBufferWriter<byte> output, int lastStreamId, Http2ErrorCode errorCode, ReadOnlySpan<byte> debugData)
     {
-        var span = output.GetSpan(Http2FrameHeader.Size + 8);
-        new Http2FrameHeader(8, Http2FrameType.GoAway, Http2FrameFlags.None, 0).Write(span);
+        var length = 8 + debugData.Length;
+        var span = output.GetSpan(Http2FrameHeader.Size + length);
+        new Http2FrameHeader(length, Http2FrameType.GoAway, Http2FrameFlags.None, 0).Write(span);
         BinaryPrimitives.WriteUInt32BigEndian(span[Http2FrameHeader.Size..], (uint)lastStreamId);
         BinaryPrimitives.WriteUInt32BigEndian(span[(Http2FrameHeader.Size + 4)..], (uint)errorCode);
-        output.Advance(Http2FrameHeader.Size + 8);
+        debugData.CopyTo(span[(Http2FrameHeader.Size + 8)..]);
+        output.Advance(Http2FrameHeader.Size + length);
     }
 
     /// <summary>A DATA frame whose payload is copied from <paramref name="payload"/> (at most the peer's max frame size).</summary>

@@ -24,6 +24,12 @@ internal static class Http2HeaderRules
         return true;
     }
 
+    /// <summary>
+    /// No NUL, CR or LF in a field value (section 8.2.1): forwarded to HTTP/1.1 such a value could split one field
+    /// into two or end the header section.
+    /// </summary>
+    public static bool IsValidFieldValue(string value) => value.AsSpan().IndexOfAny('\0', '\r', '\n') < 0;
+
     /// <summary>Connection-specific fields, which HTTP/2 forbids (section 8.2.2).</summary>
     public static bool IsConnectionSpecific(string name) =>
         name is "connection" or "keep-alive" or "proxy-connection" or "transfer-encoding" or "upgrade";

@@ -19,6 +19,12 @@ internal sealed class Http2HeaderWriter
     public void AddOctets(string name, string value) => _encoder.Encode(name, value, _block);
 
     /// <summary>
+    /// Adds a field whose value already holds octets, one char each, as <see cref="HpackDecoder"/> produces them
+    /// (headers received from a peer): it is written unchanged.
+    /// </summary>
+    public void AddOctets(string name, string value) => _encoder.Encode(name, value, _block);
+
+    /// <summary>
     /// Kestrel decodes header values as UTF-8, while HPACK here writes one byte a char: a value with non-ASCII
     /// characters is turned back into its UTF-8 bytes (one char each), so the backend receives what the client sent.
     /// </summary>

@@ -1,4 +1,5 @@
 using System.IO.Pipelines;
+using Ferry.Grpc.Protocol;
 
 namespace Ferry.Grpc.Http2;
 
@@ -6,30 +7,505 @@ namespace Ferry.Grpc.Http2;
 /// The server side of one HTTP/2 connection (prior knowledge or after ALPN "h2"), built for forwarding: requests are
 /// validated and handed to an <see cref="IHttp2StreamHandler"/> with their headers as strings and their bodies as
 /// pipes; responses are encoded straight into the output. No HttpContext, no per-request task of its own.
+/// <code>
+///   transport ─► read loop ─► frames ─► HPACK decode + request checks / body pipes / windows / settings / ping / goaway
+///                    └─ after each batch of frames: bodies flushed, writer woken, new requests to the handler (unlocked)
+///   handlers ──(under _sync: HPACK-encode, frame, append to _pending)──► writer loop ──► one write per batch ─► transport
+/// </code>
+/// One lock guards the streams, the windows, the encoder and the output buffer: every holder only copies bytes or
+/// flips state, so contention stays short, and frames from many streams leave together in one write.
+/// Split by concern: .Reading.cs (the read loop and connection-level frames), .Requests.cs (header blocks, request
+/// bodies, receive windows), .Writing.cs (output, responses and send windows).
 /// </summary>
-internal sealed class Http2ServerConnection : IAsyncDisposable
+internal sealed partial class Http2ServerConnection : IAsyncDisposable
 {
-    public Http2ServerConnection(IDuplexPipe transport, Http2ServerOptions options, IHttp2StreamHandler handler, TimeProvider time) =>
-        throw new NotImplementedException();
+    private readonly PipeReader _input;
+    private readonly PipeWriter _output;
+    private readonly Http2ServerOptions _options;
+    private readonly IHttp2StreamHandler _handler;
+    private readonly TimeProvider _time;
+    private readonly object _sync = new();
+    private readonly Dictionary<int, Http2ServerStream> _streams = [];
+    // _streams.Count, for readers outside the lock.
+    private int _openStreams;
+    private readonly Stack<Pipe> _spareBodies = new();
+    private readonly HpackEncoder _encoder = new();
+    private readonly Http2HeaderWriter _headerWriter;
+    private readonly TaskCompletionSource _closeFinished = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _started;
+    // Why the connection ended; null while it runs. Set once, under the lock.
+    private Exception? _closed;
+    private ITimer? _handshakeTimer;
+    private ITimer? _keepAliveTimer;
+    private ITimer? _shutdownTimer;
+    private ITimer? _closeTimer;
+    private bool _shutdownRequested;
+    // No new streams will come (our final GOAWAY went, or the client's came): the connection ends when the open ones do.
+    private bool _draining;
+    // New streams above this id are ignored (RFC 9113 section 6.8): lowered by the final GOAWAY of a graceful shutdown.
+    private int _goAwayLastStreamId = int.MaxValue;
+    private Http2EventRate _resets;
+    private long _lastReceived;
+    private long _pingSentAt;
+
+    public Http2ServerConnection(IDuplexPipe transport, Http2ServerOptions options, IHttp2StreamHandler handler, TimeProvider time)
+    {
+        _input = transport.Input;
+        _output = transport.Output;
+        _options = options;
+        _handler = handler;
+        _time = time;
+        _decoder = new HpackDecoder(HpackDefaultTableSize, options.MaxHeaderListSize);
+        _headerWriter = new Http2HeaderWriter(_encoder);
+        // The connection window starts at the protocol's 65,535 and can only be raised (by our WINDOW_UPDATE).
+        _receiveWindow = Math.Max(options.InitialConnectionWindow, DefaultWindow);
+        // Until the client acknowledges our SETTINGS it may still use the default stream window.
+        _receiveWindowSlack = Math.Max(0, DefaultWindow - options.InitialStreamWindow);
+        _lastReceived = time.GetTimestamp();
+    }
+
+    private const int HpackDefaultTableSize = 4096;
+    private const long KeepAlivePingPayload = 0x4665727279_4b41; // "FerryKA"
+    private const long ShutdownPingPayload = 0x4665727279_5344; // "FerrySD"
+    // How long a graceful shutdown waits for its PING to come back before it names the last stream it will serve.
+    private static readonly TimeSpan ShutdownPingTimeout = TimeSpan.FromSeconds(1);
+    // How long a closing connection may take to send what is queued (a GOAWAY saying why) to a client that may not read.
+    private static readonly TimeSpan CloseFlushTimeout = TimeSpan.FromSeconds(1);
 
     /// <summary>Streams open now.</summary>
-    public int ActiveStreams => throw new NotImplementedException();
+    public int ActiveStreams => Volatile.Read(ref _openStreams);
 
     /// <summary>
     /// Reads the client preface and serves the connection until it ends: the client closed it, a connection error
     /// (GOAWAY sent with the error), <see cref="Abort"/>, or a <see cref="Shutdown"/> whose streams all finished.
     /// Peer errors never throw from here.
     /// </summary>
-    public Task RunAsync() => throw new NotImplementedException();
+    public Task RunAsync()
+    {
+        if (Interlocked.Exchange(ref _started, 1) != 0)
+        {
+            throw new InvalidOperationException("The connection is already running.");
+        }
+
+        return RunCoreAsync();
+    }
+
+    private async Task RunCoreAsync()
+    {
+        try
+        {
+            lock (_sync)
+            {
+                if (_closed is null)
+                {
+                    _handshakeTimer = _time.CreateTimer(static s => ((Http2ServerConnection)s!).OnHandshakeTimeout(), this, _options.HandshakeTimeout, Timeout.InfiniteTimeSpan);
+                    if (_options.KeepAliveTime is { } keepAlive)
+                    {
+                        var period = keepAlive < _options.KeepAliveTimeout ? keepAlive : _options.KeepAliveTimeout;
+                        _keepAliveTimer = _time.CreateTimer(static s => ((Http2ServerConnection)s!).OnKeepAliveTick(), this, period, period);
+                    }
+                }
+            }
+
+            var writing = WriteLoopAsync();
+            await ReadLoopAsync().ConfigureAwait(false);
+            await writing.ConfigureAwait(false);
+            // Every way out of the loops closed the connection; FinishClose has then touched the pipes for the last time.
+            await _closeFinished.Task.ConfigureAwait(false);
+        }
+        finally
+        {
+            ITimer?[] timers;
+            lock (_sync)
+            {
+                timers = [_handshakeTimer, _keepAliveTimer, _shutdownTimer, _closeTimer];
+            }
+
+            // DisposeAsync waits for a callback in flight, so none touches the pipes after they are completed.
+            foreach (var timer in timers)
+            {
+                if (timer is not null)
+                {
+                    await timer.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+
+            await CompleteTransportAsync().ConfigureAwait(false);
+            ReleaseBuffers();
+            _stopped.TrySetResult();
+        }
+    }
+
+    /// <summary>
+    /// Completes both sides of the transport, which the caller then closes. Output that a client never took is
+    /// dropped: completing with an error keeps a stream-backed writer from flushing it to a peer that does not read.
+    /// </summary>
+    private async ValueTask CompleteTransportAsync()
+    {
+        try
+        {
+            await _output.CompleteAsync(_outputFailure).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The transport failed already; the connection is over either way.
+        }
+
+        await _input.CompleteAsync().ConfigureAwait(false);
+    }
 
     /// <summary>
     /// Graceful shutdown: GOAWAY (no new streams beyond those already started), the streams in flight finish, then
     /// the connection closes and <see cref="RunAsync"/> completes.
     /// </summary>
-    public void Shutdown() => throw new NotImplementedException();
+    public void Shutdown()
+    {
+        bool signal;
+        lock (_sync)
+        {
+            if (_closed is not null || _shutdownRequested)
+            {
+                return;
+            }
+
+            _shutdownRequested = true;
+            if (!_prefaceSent)
+            {
+                // Nothing was served yet: there is no stream to let finish.
+                CloseLocked(new IOException("The server shut the connection down."), goAway: null);
+                return;
+            }
+
+            // RFC 9113 section 6.8: a first GOAWAY with the largest id stops new streams without refusing those in
+            // flight; the PING's answer proves the client has seen it, and the second GOAWAY names the last stream.
+            Http2FrameWriter.WriteGoAway(_pending, int.MaxValue, Http2ErrorCode.NoError);
+            Http2FrameWriter.WritePing(_pending, ShutdownPingPayload, ack: false);
+            signal = ScheduleWrite();
+            _shutdownTimer = _time.CreateTimer(static s => ((Http2ServerConnection)s!).SendFinalGoAway(), this, ShutdownPingTimeout, Timeout.InfiniteTimeSpan);
+        }
+
+        if (signal)
+        {
+            _writeSignal.Set();
+        }
+    }
+
+    /// <summary>The client saw the first GOAWAY (or had long enough to): no stream above the last one started will be served.</summary>
+    private void SendFinalGoAway()
+    {
+        bool signal;
+        lock (_sync)
+        {
+            if (_closed is not null || _draining)
+            {
+                return;
+            }
+
+            _draining = true;
+            _goAwayLastStreamId = _highestStreamId;
+            Http2FrameWriter.WriteGoAway(_pending, _goAwayLastStreamId, Http2ErrorCode.NoError);
+            signal = ScheduleWrite();
+            CloseIfDrainedLocked();
+        }
+
+        if (signal)
+        {
+            _writeSignal.Set();
+        }
+    }
 
     /// <summary>Closes the connection now: streams in flight fail (their OnAborted callbacks run).</summary>
-    public void Abort(string reason) => throw new NotImplementedException();
+    public void Abort(string reason)
+    {
+        lock (_sync)
+        {
+            CloseLocked(new IOException(reason), Http2ErrorCode.InternalError);
+        }
+    }
 
-    public ValueTask DisposeAsync() => throw new NotImplementedException();
+    public async ValueTask DisposeAsync()
+    {
+        Abort("The connection was disposed.");
+        await _closeFinished.Task.ConfigureAwait(false);
+        if (Volatile.Read(ref _started) != 0)
+        {
+            await _stopped.Task.ConfigureAwait(false);
+        }
+
+        ReleaseBuffers();
+    }
+
+    /// <summary>Gives the pooled buffers back once nothing is written any more (the connection has closed).</summary>
+    private void ReleaseBuffers()
+    {
+        lock (_sync)
+        {
+            _headerWriter.Release();
+            _pending.Dispose();
+            _spare.Dispose();
+            _headerBlock.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Ends the connection (under the lock): open streams fail with <paramref name="reason"/>, a GOAWAY with
+    /// <paramref name="goAway"/> says why, the writer sends what is queued and the loops stop. False if it had ended.
+    /// </summary>
+    private bool CloseLocked(Exception reason, Http2ErrorCode? goAway, string? debug = null)
+    {
+        if (_closed is not null)
+        {
+            return false;
+        }
+
+        _closed = reason;
+        if (goAway is { } code && _prefaceSent)
+        {
+            WriteGoAwayLocked(code, debug);
+        }
+
+        if (_streams.Count > 0)
+        {
+            var error = new Http2StreamException(goAway ?? Http2ErrorCode.Cancel, false, $"The HTTP/2 connection ended: {reason.Message}", reason);
+            foreach (var stream in _streams.Values)
+            {
+                EndStreamLocked(stream, error, notify: true);
+            }
+
+            _streams.Clear();
+            Volatile.Write(ref _openStreams, 0);
+        }
+
+        _blockedStreams.Clear();
+        ThreadPool.UnsafeQueueUserWorkItem(static connection => connection.FinishClose(), this, preferLocal: false);
+        return true;
+    }
+
+    private void Close(Exception reason, Http2ErrorCode? goAway, string? debug = null)
+    {
+        lock (_sync)
+        {
+            CloseLocked(reason, goAway, debug);
+        }
+    }
+
+    /// <summary>After <see cref="CloseLocked"/>, outside the lock: a pipe may run its reader's continuation inline.</summary>
+    private void FinishClose()
+    {
+        _input.CancelPendingRead();
+        _writeSignal.Set();
+        if (Volatile.Read(ref _started) != 0)
+        {
+            lock (_sync)
+            {
+                _closeTimer = _time.CreateTimer(static s => ((Http2ServerConnection)s!)._output.CancelPendingFlush(), this, CloseFlushTimeout, Timeout.InfiniteTimeSpan);
+            }
+        }
+
+        _closeFinished.TrySetResult();
+    }
+
+    /// <summary>Ends a graceful shutdown or a client's GOAWAY once no stream is left (under the lock).</summary>
+    private void CloseIfDrainedLocked()
+    {
+        if (_draining && _streams.Count == 0)
+        {
+            CloseLocked(new IOException("The connection was shut down."), goAway: null);
+        }
+    }
+
+    /// <summary>
+    /// Closes a stream (under the lock): out of the map, no longer counted against the stream limit. With
+    /// <paramref name="error"/> it ended early: its body and writes fail, and with <paramref name="notify"/> its
+    /// OnAborted callback runs (the handler did not cause it).
+    /// </summary>
+    private void CloseStreamLocked(Http2ServerStream stream, Exception? error, bool notify)
+    {
+        EndStreamLocked(stream, error, notify);
+        _streams.Remove(stream.Id);
+        Volatile.Write(ref _openStreams, _streams.Count);
+        CloseIfDrainedLocked();
+    }
+
+    private static void EndStreamLocked(Http2ServerStream stream, Exception? error, bool notify)
+    {
+        Volatile.Write(ref stream.Closed, true);
+        if (error is null)
+        {
+            return;
+        }
+
+        stream.Failure ??= error;
+        stream.FailBody(error);
+        if (notify && !stream.LocalEnded)
+        {
+            stream.Aborted = true;
+            QueueAbortCallback(stream);
+        }
+    }
+
+    private static void QueueAbortCallback(Http2ServerStream stream)
+    {
+        if (stream.AbortCallback is { } callback)
+        {
+            var state = stream.AbortState;
+            stream.AbortCallback = null;
+            stream.AbortState = null;
+            ThreadPool.UnsafeQueueUserWorkItem(callback, state, preferLocal: false);
+        }
+    }
+
+    internal void RegisterOnAborted(Http2ServerStream stream, Action<object?> callback, object? state)
+    {
+        lock (_sync)
+        {
+            if (stream.AbortRegistered)
+            {
+                throw new InvalidOperationException("An OnAborted callback was already registered for this stream.");
+            }
+
+            stream.AbortRegistered = true;
+            stream.AbortCallback = callback;
+            stream.AbortState = state;
+            if (stream.Aborted)
+            {
+                QueueAbortCallback(stream);
+            }
+        }
+    }
+
+    /// <summary>The handler is done with <paramref name="stream"/>: whatever is still open is reset.</summary>
+    internal void CompleteStream(Http2ServerStream stream)
+    {
+        var signal = false;
+        lock (_sync)
+        {
+            stream.AbortCallback = null;
+            stream.AbortState = null;
+            if (!stream.Closed)
+            {
+                // Section 8.1: after a complete response NO_ERROR only stops the request; otherwise the response is cut off.
+                var code = stream.LocalEnded ? Http2ErrorCode.NoError : Http2ErrorCode.InternalError;
+                signal = WriteRstStreamLocked(stream.Id, code);
+                CloseStreamLocked(stream, new Http2StreamException(code, false, stream.LocalEnded
+                    ? "The request was stopped after the response ended."
+                    : "The handler completed the stream before its response ended."), notify: false);
+            }
+        }
+
+        AfterWrite(signal);
+    }
+
+    /// <summary>The handler resets <paramref name="stream"/>.</summary>
+    internal void ResetStream(Http2ServerStream stream, Http2ErrorCode errorCode)
+    {
+        bool signal;
+        lock (_sync)
+        {
+            if (stream.Closed)
+            {
+                return;
+            }
+
+            signal = WriteRstStreamLocked(stream.Id, errorCode);
+            CloseStreamLocked(stream, new Http2StreamException(errorCode, false, $"The server reset the stream ({Name(errorCode)})."), notify: false);
+        }
+
+        AfterWrite(signal);
+    }
+
+    private Pipe RentBodyLocked() => _spareBodies.Count > 0 ? _spareBodies.Pop() : new Pipe(Http2ServerStream.BodyPipeOptions);
+
+    /// <summary>Takes back a completed stream's body pipe for the next stream.</summary>
+    internal void ReturnBody(Pipe body)
+    {
+        lock (_sync)
+        {
+            // Under the lock, where the read loop writes bodies: a closed stream's body is no longer written and its
+            // writer is complete. Should it somehow not be, Reset refuses and the pipe is simply not reused.
+            try
+            {
+                body.Reset();
+            }
+            catch (InvalidOperationException)
+            {
+                return;
+            }
+
+            // A pool as large as the stream limit serves a busy connection without allocating; an idle pipe holds no buffers.
+            if (_spareBodies.Count < _options.MaxConcurrentStreams)
+            {
+                _spareBodies.Push(body);
+            }
+        }
+    }
+
+    private void OnHandshakeTimeout()
+    {
+        lock (_sync)
+        {
+            if (!_settingsReceived)
+            {
+                CloseLocked(
+                    new IOException($"The client sent no HTTP/2 preface and SETTINGS within {_options.HandshakeTimeout.TotalSeconds:0.###} s."),
+                    Http2ErrorCode.ProtocolError, "handshake timeout");
+            }
+        }
+    }
+
+    private void OnKeepAliveTick()
+    {
+        var signal = false;
+        lock (_sync)
+        {
+            if (_closed is not null || !_settingsReceived)
+            {
+                return;
+            }
+
+            if (_pingSentAt == 0)
+            {
+                // Only a connection that has been silent this long is probed: one that hears from the client is alive.
+                if (_time.GetElapsedTime(Volatile.Read(ref _lastReceived)) < _options.KeepAliveTime)
+                {
+                    return;
+                }
+
+                _pingSentAt = _time.GetTimestamp();
+                Http2FrameWriter.WritePing(_pending, KeepAlivePingPayload, ack: false);
+                signal = ScheduleWrite();
+            }
+            else if (_time.GetElapsedTime(_pingSentAt) >= _options.KeepAliveTimeout)
+            {
+                // The client is gone or stuck: a GOAWAY would only wait in its unread buffers.
+                CloseLocked(new IOException($"The client did not answer a keepalive PING within {_options.KeepAliveTimeout.TotalSeconds:0.###} s."), goAway: null);
+            }
+        }
+
+        if (signal)
+        {
+            _writeSignal.Set();
+        }
+    }
+
+    /// <summary>The error code's name as RFC 9113 spells it, for messages.</summary>
+    private static string Name(Http2ErrorCode code) => code switch
+    {
+        Http2ErrorCode.NoError => "NO_ERROR",
+        Http2ErrorCode.ProtocolError => "PROTOCOL_ERROR",
+        Http2ErrorCode.InternalError => "INTERNAL_ERROR",
+        Http2ErrorCode.FlowControlError => "FLOW_CONTROL_ERROR",
+        Http2ErrorCode.SettingsTimeout => "SETTINGS_TIMEOUT",
+        Http2ErrorCode.StreamClosed => "STREAM_CLOSED",
+        Http2ErrorCode.FrameSizeError => "FRAME_SIZE_ERROR",
+        Http2ErrorCode.RefusedStream => "REFUSED_STREAM",
+        Http2ErrorCode.Cancel => "CANCEL",
+        Http2ErrorCode.CompressionError => "COMPRESSION_ERROR",
+        Http2ErrorCode.ConnectError => "CONNECT_ERROR",
+        Http2ErrorCode.EnhanceYourCalm => "ENHANCE_YOUR_CALM",
+        Http2ErrorCode.InadequateSecurity => "INADEQUATE_SECURITY",
+        Http2ErrorCode.Http11Required => "HTTP_1_1_REQUIRED",
+        _ => $"0x{(uint)code:x}",
+    };
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 using Ferry.Grpc.Protocol;
 
 namespace Ferry.Grpc.Http2;
@@ -11,62 +12,154 @@ namespace Ferry.Grpc.Http2;
 /// and <see cref="AdvanceBody(SequencePosition, SequencePosition)"/> (which returns flow-control credit to the client
 /// for what was consumed), answers with <see cref="WriteHeaders{TState}"/>, <see cref="TryWriteData"/>/
 /// <see cref="WriteDataAsync"/> and <see cref="WriteTrailers{TState}"/>, and calls <see cref="Complete"/> once.
-/// Writes are queued and leave when the connection's writer runs (<see cref="Flush"/> asks for that now).
+/// Writes are queued and leave when the connection's writer runs (<see cref="Flush"/> asks for that now; DATA and
+/// the end of the response ask by themselves). Once the stream is closed, header writes are dropped and data writes
+/// fail: the handler learns of it from <see cref="OnAborted"/> or a failed read or data write.
 /// </summary>
 internal sealed class Http2ServerStream
 {
-    internal Http2ServerStream() => throw new NotImplementedException();
+    internal static readonly PipeOptions BodyPipeOptions = new(
+        pauseWriterThreshold: 0, resumeWriterThreshold: 0, readerScheduler: PipeScheduler.ThreadPool,
+        writerScheduler: PipeScheduler.Inline, useSynchronizationContext: false, minimumSegmentSize: 4096);
 
-    public int Id => throw new NotImplementedException();
+    private static readonly List<KeyValuePair<string, string>> NoFields = [];
+
+    private readonly Http2ServerConnection _connection;
+    // Rented from the connection and given back by Complete; the stream itself is never reused, and once the pipe is
+    // back a late call fails here rather than reaching the next stream's body.
+    private Pipe? _body;
+    // What the last read returned, so that AdvanceBody knows how many bytes were consumed.
+    private ReadOnlySequence<byte> _lastRead;
+    private int _completed;
+    private TaskCompletionSource? _windowWaiter;
+
+    internal Http2ServerStream(Http2ServerConnection connection, Pipe body, int id, Http2RequestValidator request, long sendWindow, int receiveWindow)
+    {
+        _connection = connection;
+        _body = body;
+        Id = id;
+        Method = request.Method!;
+        Scheme = request.Scheme ?? "";
+        Authority = request.Authority ?? "";
+        Path = request.Path ?? "";
+        RequestHeaders = request.Fields;
+        ContentLength = request.ContentLength;
+        SendWindow = sendWindow;
+        ReceiveWindow = receiveWindow;
+    }
+
+    public int Id { get; }
 
     /// <summary>:method.</summary>
-    public string Method => throw new NotImplementedException();
+    public string Method { get; }
 
     /// <summary>:scheme.</summary>
-    public string Scheme => throw new NotImplementedException();
+    public string Scheme { get; }
 
     /// <summary>:authority, or the host header when the client sent no :authority; "" if neither.</summary>
-    public string Authority => throw new NotImplementedException();
+    public string Authority { get; }
 
     /// <summary>:path as sent (path and query).</summary>
-    public string Path => throw new NotImplementedException();
+    public string Path { get; }
 
     /// <summary>
     /// The request headers in the order received, without pseudo-headers. Names are lowercase; values are the octets
     /// as sent, one char each (Latin-1), so they can be forwarded unchanged.
     /// </summary>
-    public IReadOnlyList<KeyValuePair<string, string>> RequestHeaders => throw new NotImplementedException();
+    public IReadOnlyList<KeyValuePair<string, string>> RequestHeaders { get; }
 
     /// <summary>The request's trailers, once the body has completed; empty if it ended without any.</summary>
-    public IReadOnlyList<KeyValuePair<string, string>> RequestTrailers => throw new NotImplementedException();
+    public IReadOnlyList<KeyValuePair<string, string>> RequestTrailers { get; internal set; } = NoFields;
 
     /// <summary>True once the response headers were queued.</summary>
-    public bool HasStarted => throw new NotImplementedException();
+    public bool HasStarted => Volatile.Read(ref HeadersSent);
 
     /// <summary>Whether the stream is over: ended both ways, reset by either side, or its connection failed.</summary>
-    public bool IsClosed => throw new NotImplementedException();
+    public bool IsClosed => Volatile.Read(ref Closed);
+
+    // State below is owned by the connection and changed under its lock.
+    internal readonly long ContentLength;
+    internal long Received;
+    internal long SendWindow;
+    internal int ReceiveWindow;
+    internal int UnackedConsumed;
+    internal bool RemoteEnded;
+    internal bool LocalEnded;
+    internal bool HeadersSent;
+    internal bool Closed;
+    internal bool BodyFlushPending;
+    // Why the stream closed early: a reset by either side or the connection's end. Data writes fail with it.
+    internal Exception? Failure;
+    // Set when the stream failed before its response ended; an OnAborted callback registered later runs at once.
+    internal bool Aborted;
+    internal bool AbortRegistered;
+    internal Action<object?>? AbortCallback;
+    internal object? AbortState;
+
+    private Pipe Body => _body ?? throw new InvalidOperationException("The stream was completed; its body is no longer readable.");
 
     /// <summary>
     /// Reads the request body without waiting. The result completes when the client ended the request; reading fails
     /// with an <see cref="IOException"/> once the client reset the stream or the connection was lost.
     /// </summary>
-    public bool TryReadBody(out ReadResult result) => throw new NotImplementedException();
+    public bool TryReadBody(out ReadResult result)
+    {
+        if (!Body.Reader.TryRead(out result))
+        {
+            return false;
+        }
 
-    public ValueTask<ReadResult> ReadBodyAsync(CancellationToken cancellationToken = default) => throw new NotImplementedException();
+        _lastRead = result.Buffer;
+        return true;
+    }
+
+    public ValueTask<ReadResult> ReadBodyAsync(CancellationToken cancellationToken = default)
+    {
+        var read = Body.Reader.ReadAsync(cancellationToken);
+        if (!read.IsCompletedSuccessfully)
+        {
+            return AwaitReadAsync(read);
+        }
+
+        var result = read.Result;
+        _lastRead = result.Buffer;
+        return new ValueTask<ReadResult>(result);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<ReadResult> AwaitReadAsync(ValueTask<ReadResult> read)
+    {
+        var result = await read.ConfigureAwait(false);
+        _lastRead = result.Buffer;
+        return result;
+    }
 
     /// <summary>Consumes the body up to <paramref name="consumed"/> and grants the client as much window again.</summary>
-    public void AdvanceBody(SequencePosition consumed, SequencePosition examined) => throw new NotImplementedException();
+    public void AdvanceBody(SequencePosition consumed, SequencePosition examined)
+    {
+        var length = _lastRead.Slice(_lastRead.Start, consumed).Length;
+        _lastRead = default;
+        Body.Reader.AdvanceTo(consumed, examined);
+        if (length > 0)
+        {
+            _connection.OnBodyConsumed(this, (int)length);
+        }
+    }
 
     public void AdvanceBody(SequencePosition consumed) => AdvanceBody(consumed, consumed);
 
     /// <summary>Makes a pending <see cref="ReadBodyAsync"/> return at once (with IsCanceled).</summary>
-    public void CancelPendingBodyRead() => throw new NotImplementedException();
+    public void CancelPendingBodyRead() => Body.Reader.CancelPendingRead();
 
     /// <summary>
     /// Runs <paramref name="callback"/> once if the client resets the stream or the connection is lost before the
     /// response ended (at once if that already happened). One registration per stream. Runs on the thread pool.
     /// </summary>
-    public void OnAborted(Action<object?> callback, object? state) => throw new NotImplementedException();
+    public void OnAborted(Action<object?> callback, object? state)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        _connection.RegisterOnAborted(this, callback, state);
+    }
 
     /// <summary>
     /// Queues the response HEADERS: :status, then what <paramref name="write"/> adds (lowercase names, no
@@ -74,30 +167,80 @@ internal sealed class Http2ServerStream
     /// (a gRPC trailers-only response). Once per stream.
     /// </summary>
     public void WriteHeaders<TState>(int status, TState state, Action<Http2HeaderWriter, TState> write, bool endStream) =>
-        throw new NotImplementedException();
+        _connection.WriteHeaders(this, status, state, write, endStream);
 
     /// <summary>Queues <paramref name="data"/> if the flow-control windows allow all of it now; false (nothing queued) if not.</summary>
-    public bool TryWriteData(in ReadOnlySequence<byte> data, bool endStream) => throw new NotImplementedException();
+    public bool TryWriteData(in ReadOnlySequence<byte> data, bool endStream) => _connection.TryWriteData(this, data, endStream);
 
     /// <summary>
     /// Queues <paramref name="data"/>, waiting for window as needed (what fits leaves first). Fails with an
     /// <see cref="IOException"/> if the stream is reset or the connection lost, and on cancellation.
     /// </summary>
     public ValueTask WriteDataAsync(ReadOnlySequence<byte> data, bool endStream, CancellationToken cancellationToken = default) =>
-        throw new NotImplementedException();
+        _connection.WriteDataAsync(this, data, endStream, cancellationToken);
 
     /// <summary>Queues the trailers (HEADERS with END_STREAM), which end the response.</summary>
-    public void WriteTrailers<TState>(TState state, Action<Http2HeaderWriter, TState> write) => throw new NotImplementedException();
+    public void WriteTrailers<TState>(TState state, Action<Http2HeaderWriter, TState> write) => _connection.WriteTrailers(this, state, write);
 
     /// <summary>Makes what was queued leave now rather than with the next write.</summary>
-    public void Flush() => throw new NotImplementedException();
+    public void Flush() => _connection.Flush();
 
     /// <summary>Resets the stream with <paramref name="errorCode"/> (RST_STREAM) unless it is already closed.</summary>
-    public void Reset(Http2ErrorCode errorCode) => throw new NotImplementedException();
+    public void Reset(Http2ErrorCode errorCode) => _connection.ResetStream(this, errorCode);
 
     /// <summary>
     /// The handler is done. A response that did not end is reset (INTERNAL_ERROR); a request still open after a
     /// complete response is reset with NO_ERROR (RFC 9113 §8.1) so the client stops sending. Frees the stream's buffers.
     /// </summary>
-    public void Complete() => throw new NotImplementedException();
+    public void Complete()
+    {
+        if (Interlocked.Exchange(ref _completed, 1) != 0)
+        {
+            return;
+        }
+
+        _connection.CompleteStream(this);
+        var body = _body!;
+        _body = null;
+        _lastRead = default;
+        body.Reader.Complete();
+        _connection.ReturnBody(body);
+    }
+
+    /// <summary>Appends a DATA payload to the body, made visible by <see cref="FlushBody"/> (under the connection's lock).</summary>
+    internal void DeliverData(in ReadOnlySequence<byte> payload)
+    {
+        var writer = _body!.Writer;
+        foreach (var segment in payload)
+        {
+            writer.Write(segment.Span);
+        }
+    }
+
+    /// <summary>Makes delivered data readable (under the connection's lock). Never waits: the pipe has no pause threshold.</summary>
+    internal void FlushBody() => _ = _body!.Writer.FlushAsync();
+
+    /// <summary>The request ended (under the connection's lock).</summary>
+    internal void EndBody() => _body!.Writer.Complete();
+
+    /// <summary>The stream closed early (under the connection's lock): reads fail with <paramref name="error"/> unless the body had ended.</summary>
+    internal void FailBody(Exception error)
+    {
+        // Only open streams get here, and Complete closes its stream before taking the body away.
+        _body!.Writer.Complete(error);
+        WakeWindowWaiter();
+    }
+
+    internal Task WaitForWindow()
+    {
+        _windowWaiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return _windowWaiter.Task;
+    }
+
+    internal void WakeWindowWaiter()
+    {
+        var waiter = _windowWaiter;
+        _windowWaiter = null;
+        waiter?.TrySetResult();
+    }
 }

@@ -1,0 +1,470 @@
+using System.Buffers;
+using System.Globalization;
+using System.Runtime.ExceptionServices;
+using Ferry.Grpc.Protocol;
+
+namespace Ferry.Grpc.Http2;
+
+/// <summary>
+/// Output, responses and send-side flow control. Frames are appended to <see cref="_pending"/> under the lock; one
+/// writer loop swaps it for the spare buffer and writes the batch, so frames queued while a write is in progress
+/// leave together. What waits in <see cref="_pending"/> is bounded by the client's windows and, should a client grant
+/// huge windows and not read, by <see cref="MaxBufferedOutput"/> (DATA writers then wait for the writer); answers to
+/// the client's own frames are bounded by <see cref="MaxControlBacklog"/>.
+/// </summary>
+internal sealed partial class Http2ServerConnection
+{
+    private readonly AsyncSignal _writeSignal = new();
+    private readonly List<Http2ServerStream> _blockedStreams = [];
+    private PooledBufferWriter _pending = new();
+    private PooledBufferWriter _spare = new();
+    private bool _writeScheduled;
+    private bool _prefaceSent;
+    // Some stream waits for the writer to take _pending (it was over MaxBufferedOutput).
+    private bool _outputBlocked;
+    // Why the writer stopped before the connection closed normally; output still buffered in the transport is dropped.
+    private Exception? _outputFailure;
+    // Bytes of answers to the client's frames (acks, resets, window updates) queued since a write last completed.
+    private int _controlBacklog;
+    private int _peerInitialWindow = DefaultWindow;
+    private int _peerMaxFrameSize = DefaultMaxFrameSize;
+    private long _sendWindow = DefaultWindow;
+
+    private const int DefaultWindow = 65_535;
+    private const int DefaultMaxFrameSize = 16_384;
+    // Response data beyond this waits until the writer takes the batch: with the batch in flight, about twice this
+    // is buffered per connection at most, whatever windows the client grants.
+    private const int MaxBufferedOutput = 1024 * 1024;
+    // A client that sends PINGs, SETTINGS or resets and never reads the answers would have them queue without end.
+    private const int MaxControlBacklog = 1024 * 1024;
+    // Response data is split so that other streams' frames can interleave, whatever frame size the client allows.
+    private const int MaxDataFrameSize = 64 * 1024;
+
+    /// <summary>Our SETTINGS and the connection window's raise, sent once the client's preface arrived (under the lock).</summary>
+    private void QueueServerPrefaceLocked()
+    {
+        Http2FrameWriter.WriteSettings(_pending,
+        [
+            (Http2SettingId.MaxConcurrentStreams, (uint)_options.MaxConcurrentStreams),
+            (Http2SettingId.InitialWindowSize, (uint)_options.InitialStreamWindow),
+            (Http2SettingId.MaxFrameSize, (uint)_options.MaxFrameSize),
+            (Http2SettingId.MaxHeaderListSize, (uint)_options.MaxHeaderListSize),
+        ]);
+        if (_options.InitialConnectionWindow > DefaultWindow)
+        {
+            Http2FrameWriter.WriteWindowUpdate(_pending, 0, _options.InitialConnectionWindow - DefaultWindow);
+        }
+
+        _prefaceSent = true;
+    }
+
+    /// <summary>Marks output as queued (under the lock); true when the caller must signal the writer after unlocking.</summary>
+    private bool ScheduleWrite()
+    {
+        if (_writeScheduled)
+        {
+            return false;
+        }
+
+        _writeScheduled = true;
+        return true;
+    }
+
+    /// <summary>
+    /// Outside the lock: wakes the writer if asked. With one stream open nobody else's frames can join the batch, so
+    /// the writer runs on this thread, saving a thread-pool hop per write; with more it runs soon after and takes
+    /// what the others queued meanwhile.
+    /// </summary>
+    private void AfterWrite(bool signal)
+    {
+        if (!signal)
+        {
+            return;
+        }
+
+        if (Volatile.Read(ref _openStreams) <= 1)
+        {
+            _writeSignal.SetInline();
+        }
+        else
+        {
+            _writeSignal.Set();
+        }
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                await _writeSignal.WaitAsync().ConfigureAwait(false);
+                var wrote = false;
+                while (true)
+                {
+                    PooledBufferWriter batch;
+                    lock (_sync)
+                    {
+                        if (wrote)
+                        {
+                            // The client is reading: what it asked us to answer has left.
+                            _controlBacklog = 0;
+                        }
+
+                        if (_pending.WrittenCount == 0)
+                        {
+                            _writeScheduled = false;
+                            if (_closed is not null)
+                            {
+                                return;
+                            }
+
+                            break;
+                        }
+
+                        batch = _pending;
+                        _pending = _spare;
+                        _spare = batch;
+                        if (_outputBlocked)
+                        {
+                            _outputBlocked = false;
+                            WakeBlockedStreams();
+                        }
+                    }
+
+                    var flush = await _output.WriteAsync(batch.WrittenMemory).ConfigureAwait(false);
+                    batch.Reset();
+                    wrote = true;
+                    if (flush.IsCompleted || flush.IsCanceled)
+                    {
+                        // The transport is gone, or a closing connection's client did not take its last frames in time.
+                        _outputFailure = new IOException("The client stopped taking data from the connection.");
+                        Close(_outputFailure, goAway: null);
+                        return;
+                    }
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            _outputFailure = ex is IOException ? ex : new IOException("Writing to the client failed.", ex);
+            Close(_outputFailure, goAway: null);
+        }
+    }
+
+    /// <summary>Accounts for an answer to the client's frames just queued (under the lock); a client that never reads them is cut off.</summary>
+    private void AddControlBacklogLocked(int bytes)
+    {
+        _controlBacklog += bytes;
+        if (_controlBacklog > MaxControlBacklog)
+        {
+            throw new Http2ConnectionException(Http2ErrorCode.EnhanceYourCalm, "The client sends frames that need answers faster than it reads the answers.");
+        }
+    }
+
+    /// <summary>Queues RST_STREAM (under the lock) unless the connection ended; true when the writer needs a signal.</summary>
+    private bool WriteRstStreamLocked(int streamId, Http2ErrorCode code)
+    {
+        if (_closed is not null)
+        {
+            return false;
+        }
+
+        Http2FrameWriter.WriteRstStream(_pending, streamId, code);
+        return ScheduleWrite();
+    }
+
+    private void WriteGoAwayLocked(Http2ErrorCode code, string? debug)
+    {
+        var lastStreamId = Math.Min(_lastProcessedStreamId, _goAwayLastStreamId);
+        Span<byte> debugData = stackalloc byte[MaxGoAwayDebugLength];
+        var length = 0;
+        if (debug is not null)
+        {
+            // ASCII only (others become '?'), and short: it is for the client's logs.
+            length = System.Text.Encoding.ASCII.GetBytes(debug.AsSpan(0, Math.Min(debug.Length, MaxGoAwayDebugLength)), debugData);
+        }
+
+        Http2FrameWriter.WriteGoAway(_pending, lastStreamId, code, debugData[..length]);
+        ScheduleWrite();
+    }
+
+    private const int MaxGoAwayDebugLength = 128;
+
+    internal void WriteHeaders<TState>(Http2ServerStream stream, int status, TState state, Action<Http2HeaderWriter, TState> write, bool endStream)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(status, 200);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(status, 999);
+        WriteHeaderBlock(stream, status, state, write, endStream);
+    }
+
+    internal void WriteTrailers<TState>(Http2ServerStream stream, TState state, Action<Http2HeaderWriter, TState> write) =>
+        WriteHeaderBlock(stream, status: 0, state, write, endStream: true);
+
+    /// <summary>Encodes and queues response headers (<paramref name="status"/> above 0) or trailers.</summary>
+    private void WriteHeaderBlock<TState>(Http2ServerStream stream, int status, TState state, Action<Http2HeaderWriter, TState> write, bool endStream)
+    {
+        var signal = false;
+        Exception? failure = null;
+        lock (_sync)
+        {
+            if (status > 0 ? stream.HeadersSent : !stream.HeadersSent || stream.LocalEnded)
+            {
+                throw new InvalidOperationException(status > 0
+                    ? "The response headers were already written."
+                    : "Trailers need the response headers first and end the response once.");
+            }
+
+            if (status > 0)
+            {
+                // Even on a closed stream, so that the handler's next data write fails for the right reason.
+                Volatile.Write(ref stream.HeadersSent, true);
+            }
+
+            if (stream.Closed || _closed is not null)
+            {
+                return;
+            }
+
+            _headerWriter.Begin();
+            if (status > 0)
+            {
+                _headerWriter.AddOctets(":status", StatusText(status));
+            }
+
+            try
+            {
+                write(_headerWriter, state);
+            }
+            catch (Exception ex)
+            {
+                failure = ex;
+            }
+
+            if (failure is null)
+            {
+                Http2FrameWriter.WriteHeaders(_pending, stream.Id, _headerWriter.Block, endStream, _peerMaxFrameSize);
+                if (endStream)
+                {
+                    EndLocalLocked(stream);
+                    signal = ScheduleWrite();
+                }
+            }
+            else
+            {
+                // The encoder may have indexed fields of this block, so it goes out as far as it got, keeping the
+                // client's HPACK table in step with ours; the reset tells the client the response is broken.
+                Http2FrameWriter.WriteHeaders(_pending, stream.Id, _headerWriter.Block, endStream: false, _peerMaxFrameSize);
+                signal = WriteRstStreamLocked(stream.Id, Http2ErrorCode.InternalError);
+                CloseStreamLocked(stream, new Http2StreamException(Http2ErrorCode.InternalError, false, "Writing the response headers failed.", failure), notify: false);
+            }
+        }
+
+        AfterWrite(signal);
+        if (failure is not null)
+        {
+            ExceptionDispatchInfo.Throw(failure);
+        }
+    }
+
+    private static string StatusText(int status) => status switch
+    {
+        200 => "200",
+        204 => "204",
+        400 => "400",
+        404 => "404",
+        431 => "431",
+        500 => "500",
+        503 => "503",
+        _ => status.ToString(CultureInfo.InvariantCulture),
+    };
+
+    internal bool TryWriteData(Http2ServerStream stream, in ReadOnlySequence<byte> data, bool endStream)
+    {
+        bool signal;
+        lock (_sync)
+        {
+            if (stream.Closed || _closed is not null)
+            {
+                return false;
+            }
+
+            ThrowIfCannotWriteData(stream);
+
+            var length = data.Length;
+            if (length > stream.SendWindow || length > _sendWindow || (length > 0 && _pending.WrittenCount >= MaxBufferedOutput))
+            {
+                return false;
+            }
+
+            if (length == 0 && !endStream)
+            {
+                return true;
+            }
+
+            WriteDataFrames(stream, data, endStream);
+            signal = ScheduleWrite();
+        }
+
+        AfterWrite(signal);
+        return true;
+    }
+
+    internal async ValueTask WriteDataAsync(Http2ServerStream stream, ReadOnlySequence<byte> data, bool endStream, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            Task? wait = null;
+            var signal = false;
+            lock (_sync)
+            {
+                if (stream.Closed || _closed is not null)
+                {
+                    throw stream.Failure ?? new IOException("The stream is closed.");
+                }
+
+                ThrowIfCannotWriteData(stream);
+
+                if (data.IsEmpty)
+                {
+                    if (endStream)
+                    {
+                        WriteDataFrames(stream, data, endStream: true);
+                        signal = ScheduleWrite();
+                    }
+                }
+                else
+                {
+                    var allowed = Math.Min(Math.Min(stream.SendWindow, _sendWindow), data.Length);
+                    if (allowed <= 0 || _pending.WrittenCount >= MaxBufferedOutput)
+                    {
+                        wait = stream.WaitForWindow();
+                        _blockedStreams.Add(stream);
+                        _outputBlocked |= allowed > 0;
+                        // Headers queued for this write leave while it waits.
+                        signal = _pending.WrittenCount > 0 && ScheduleWrite();
+                    }
+                    else
+                    {
+                        var chunk = data.Slice(0, allowed);
+                        data = data.Slice(allowed);
+                        WriteDataFrames(stream, chunk, endStream && data.IsEmpty);
+                        signal = ScheduleWrite();
+                    }
+                }
+            }
+
+            AfterWrite(signal);
+            if (wait is not null)
+            {
+                await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            else if (data.IsEmpty)
+            {
+                return;
+            }
+        }
+    }
+
+    private static void ThrowIfCannotWriteData(Http2ServerStream stream)
+    {
+        if (!stream.HeadersSent)
+        {
+            throw new InvalidOperationException("The response headers must be written before its data.");
+        }
+
+        if (stream.LocalEnded)
+        {
+            throw new InvalidOperationException("The response has already ended.");
+        }
+    }
+
+    /// <summary>DATA frames of at most the client's frame size, taken from the windows (under the lock).</summary>
+    private void WriteDataFrames(Http2ServerStream stream, ReadOnlySequence<byte> data, bool endStream)
+    {
+        var length = data.Length;
+        stream.SendWindow -= length;
+        _sendWindow -= length;
+        var frameSize = Math.Min(_peerMaxFrameSize, MaxDataFrameSize);
+        do
+        {
+            var frame = data.Slice(0, Math.Min(data.Length, frameSize));
+            data = data.Slice(frame.Length);
+            Http2FrameWriter.WriteData(_pending, stream.Id, frame, endStream && data.IsEmpty);
+        }
+        while (!data.IsEmpty);
+
+        if (endStream)
+        {
+            EndLocalLocked(stream);
+        }
+    }
+
+    /// <summary>The response ended (under the lock); with the request over too, the stream closes.</summary>
+    private void EndLocalLocked(Http2ServerStream stream)
+    {
+        stream.LocalEnded = true;
+        if (stream.RemoteEnded)
+        {
+            CloseStreamLocked(stream, error: null, notify: false);
+        }
+    }
+
+    /// <summary>Wakes the streams waiting for window or output room (under the lock); they retry and wait again if need be.</summary>
+    private void WakeBlockedStreams()
+    {
+        foreach (var stream in _blockedStreams)
+        {
+            stream.WakeWindowWaiter();
+        }
+
+        _blockedStreams.Clear();
+    }
+
+    internal void Flush()
+    {
+        bool signal;
+        lock (_sync)
+        {
+            signal = _pending.WrittenCount > 0 && ScheduleWrite();
+        }
+
+        AfterWrite(signal);
+    }
+
+    /// <summary>The handler consumed body bytes: grant the client that much stream window again, in batches.</summary>
+    internal void OnBodyConsumed(Http2ServerStream stream, int length)
+    {
+        bool signal;
+        lock (_sync)
+        {
+            if (stream.RemoteEnded || stream.Closed || _closed is not null)
+            {
+                return;
+            }
+
+            stream.UnackedConsumed += length;
+            signal = CreditStreamLocked(stream);
+        }
+
+        AfterWrite(signal);
+    }
+
+    /// <summary>
+    /// Returns a stream's consumed window once half the initial window was used (under the lock), so a client
+    /// streaming steadily gets a WINDOW_UPDATE per half window, not per read. True when the writer needs a signal.
+    /// </summary>
+    private bool CreditStreamLocked(Http2ServerStream stream)
+    {
+        if (stream.UnackedConsumed < _options.InitialStreamWindow / 2)
+        {
+            return false;
+        }
+
+        stream.ReceiveWindow += stream.UnackedConsumed;
+        Http2FrameWriter.WriteWindowUpdate(_pending, stream.Id, stream.UnackedConsumed);
+        stream.UnackedConsumed = 0;
+        return ScheduleWrite();
+    }
+}
