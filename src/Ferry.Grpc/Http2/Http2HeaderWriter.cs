@@ -15,9 +15,6 @@ internal sealed class Http2HeaderWriter
 
     public void Add(string name, string value) => _encoder.Encode(name, AsOctets(value), _block);
 
-    /// <summary>Writes a value that is already octets, one char each (as this library's HTTP/2 decoders produce them).</summary>
-    public void AddOctets(string name, string value) => _encoder.Encode(name, value, _block);
-
     /// <summary>
     /// Adds a field whose value already holds octets, one char each, as <see cref="HpackDecoder"/> produces them
     /// (headers received from a peer): it is written unchanged.
