@@ -103,7 +103,11 @@ internal sealed partial class Http2ServerConnection
             var match = MatchPreface(buffer);
             if (match > 0)
             {
+                // With the client's first frames in the same read, our SETTINGS leave with their acknowledgement at
+                // the end of the batch; otherwise now, for a client that waits for them before it goes on.
+                var alone = buffer.Length == Http2FrameWriter.ClientPreface.Length;
                 _input.AdvanceTo(buffer.GetPosition(Http2FrameWriter.ClientPreface.Length));
+                bool signal;
                 lock (_sync)
                 {
                     if (_closed is not null)
@@ -112,7 +116,16 @@ internal sealed partial class Http2ServerConnection
                     }
 
                     QueueServerPrefaceLocked();
-                    _signalAfterBatch |= ScheduleWrite();
+                    signal = ScheduleWrite();
+                }
+
+                if (alone && signal)
+                {
+                    _writeSignal.Set();
+                }
+                else
+                {
+                    _signalAfterBatch |= signal;
                 }
 
                 return true;
