@@ -427,6 +427,60 @@ public sealed class Http2ServerLifecycleTests
     }
 
     [Fact]
+    public async Task A_header_callback_that_throws_resets_its_stream_and_keeps_hpack_in_step()
+    {
+        var handler = new TestStreamHandler(stream =>
+        {
+            if (stream.Path == "/fail")
+            {
+                // content-type is indexed by the encoder before the callback fails: the client must still see it.
+                var error = Assert.Throws<InvalidOperationException>(() => stream.WriteHeaders(200, 0, static (headers, _) =>
+                {
+                    headers.AddOctets("content-type", "application/grpc+fail");
+                    throw new InvalidOperationException("The metadata could not be produced.");
+                }, endStream: false));
+                Assert.Equal("The metadata could not be produced.", error.Message);
+                Assert.True(stream.IsClosed);
+                return Task.CompletedTask;
+            }
+
+            stream.WriteHeaders(200, 0, static (headers, _) => headers.AddOctets("content-type", "application/grpc+fail"), endStream: true);
+            return Task.CompletedTask;
+        });
+        await using var host = new Http2ServerTestHost(handler);
+        await using var client = await RawHttp2Client.ConnectAndHandshakeAsync(host.Port);
+
+        await client.SendRequestAsync(1, endStream: true, path: "/fail");
+        await client.ExpectRstStreamAsync(1, Http2ErrorCode.InternalError);
+        await client.SendRequestAsync(3, endStream: true);
+
+        Assert.Equal("application/grpc+fail", (await client.ReadResponseAsync(3)).Header("content-type"));
+        Assert.Empty(handler.Failures);
+    }
+
+    [Fact]
+    public async Task A_pending_body_read_can_be_cancelled_by_the_handler()
+    {
+        var outcome = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handler = new TestStreamHandler(async stream =>
+        {
+            var reading = stream.ReadBodyAsync().AsTask();
+            stream.CancelPendingBodyRead();
+            var result = await reading.WaitAsync(Timeout);
+            stream.AdvanceBody(result.Buffer.Start);
+            outcome.SetResult(result.IsCanceled);
+            stream.WriteHeaders(200, 0, static (_, _) => { }, endStream: true);
+        });
+        await using var host = new Http2ServerTestHost(handler);
+        await using var client = await RawHttp2Client.ConnectAndHandshakeAsync(host.Port);
+
+        await client.SendRequestAsync(1);
+
+        Assert.True(await outcome.Task.WaitAsync(Timeout));
+        Assert.Equal("200", (await client.ReadResponseAsync(1)).Header(":status"));
+    }
+
+    [Fact]
     public async Task A_client_that_floods_pings_without_reading_the_acks_is_disconnected()
     {
         await using var host = new Http2ServerTestHost(TestStreamHandler.Echo(), sendBufferSize: 8 * 1024);
