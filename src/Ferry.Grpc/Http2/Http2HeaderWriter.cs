@@ -3,8 +3,9 @@ using Ferry.Grpc.Protocol;
 namespace Ferry.Grpc.Http2;
 
 /// <summary>
-/// What a caller opening a stream writes its request headers through. It encodes straight into the connection's
-/// header block, under the connection's lock, because HPACK state must advance in the order blocks are sent.
+/// What a caller writes a header block through: request headers on a client connection, response headers and
+/// trailers on a server connection. It encodes straight into the connection's header block, under the connection's
+/// lock, because HPACK state must advance in the order blocks are sent.
 /// </summary>
 internal sealed class Http2HeaderWriter
 {

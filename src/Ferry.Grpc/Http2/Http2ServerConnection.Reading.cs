@@ -94,16 +94,27 @@ internal sealed partial class Http2ServerConnection
         while (true)
         {
             var result = await _input.ReadAsync().ConfigureAwait(false);
+            var buffer = result.Buffer;
             if (result.IsCanceled)
             {
-                return false;
+                // Only closing cancels a read; should anything else, the preface is still to come.
+                if (Volatile.Read(ref _closed) is not null)
+                {
+                    return false;
+                }
+
+                _input.AdvanceTo(buffer.Start);
+                continue;
             }
 
-            var buffer = result.Buffer;
             var match = MatchPreface(buffer);
             if (match > 0)
             {
+                // With the client's first frames in the same read, our SETTINGS leave with their acknowledgement at
+                // the end of the batch; otherwise now, for a client that waits for them before it goes on.
+                var alone = buffer.Length == Http2FrameWriter.ClientPreface.Length;
                 _input.AdvanceTo(buffer.GetPosition(Http2FrameWriter.ClientPreface.Length));
+                bool signal;
                 lock (_sync)
                 {
                     if (_closed is not null)
@@ -112,24 +123,33 @@ internal sealed partial class Http2ServerConnection
                     }
 
                     QueueServerPrefaceLocked();
-                    _signalAfterBatch |= ScheduleWrite();
+                    signal = ScheduleWrite();
+                }
+
+                if (alone && signal)
+                {
+                    _writeSignal.Set();
+                }
+                else
+                {
+                    _signalAfterBatch |= signal;
                 }
 
                 return true;
             }
 
-            // RFC 9113 section 3.4: a peer that sends no preface does not speak HTTP/2, so no GOAWAY is owed.
-            var error = match < 0
-                ? new IOException(LooksLikeHttp1(buffer)
-                    ? "The client spoke HTTP/1.x; this endpoint serves HTTP/2 only (prior knowledge or ALPN h2)."
-                    : "The client did not send the HTTP/2 connection preface.")
-                : new IOException("The client closed the connection before its HTTP/2 preface.");
-            _input.AdvanceTo(buffer.Start, buffer.End);
             if (match < 0 || result.IsCompleted)
             {
-                Close(error, goAway: null);
+                // RFC 9113 section 3.4: a peer that sends no preface does not speak HTTP/2, so no GOAWAY is owed.
+                var reason = match == 0 ? "The client closed the connection before its HTTP/2 preface."
+                    : LooksLikeHttp1(buffer) ? "The client spoke HTTP/1.x; this endpoint serves HTTP/2 only (prior knowledge or ALPN h2)."
+                    : "The client did not send the HTTP/2 connection preface.";
+                _input.AdvanceTo(buffer.Start, buffer.End);
+                Close(new IOException(reason), goAway: null);
                 return false;
             }
+
+            _input.AdvanceTo(buffer.Start, buffer.End);
         }
     }
 

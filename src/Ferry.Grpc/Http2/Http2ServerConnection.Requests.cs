@@ -70,6 +70,11 @@ internal sealed partial class Http2ServerConnection
             return;
         }
 
+        if (fragment.Length > MaxHeaderBlockSize)
+        {
+            throw new Http2ConnectionException(Http2ErrorCode.EnhanceYourCalm, $"Header block larger than {MaxHeaderBlockSize} bytes.");
+        }
+
         _headerBlock.Reset();
         Append(fragment);
         _headerBlockStreamId = header.StreamId;

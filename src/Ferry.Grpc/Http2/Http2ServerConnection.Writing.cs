@@ -39,6 +39,8 @@ internal sealed partial class Http2ServerConnection
     private const int MaxControlBacklog = 1024 * 1024;
     // Response data is split so that other streams' frames can interleave, whatever frame size the client allows.
     private const int MaxDataFrameSize = 64 * 1024;
+    // A batch buffer up to this size is kept for the next batch; a larger one is returned to the pool.
+    private const int MaxRetainedBatch = 64 * 1024;
 
     /// <summary>Our SETTINGS and the connection window's raise, sent once the client's preface arrived (under the lock).</summary>
     private void QueueServerPrefaceLocked()
@@ -133,7 +135,16 @@ internal sealed partial class Http2ServerConnection
                     }
 
                     var flush = await _output.WriteAsync(batch.WrittenMemory).ConfigureAwait(false);
-                    batch.Reset();
+                    if (batch.WrittenCount > MaxRetainedBatch)
+                    {
+                        // A burst's buffer goes back to the pool, so an idle connection does not keep megabytes.
+                        batch.Dispose();
+                    }
+                    else
+                    {
+                        batch.Reset();
+                    }
+
                     wrote = true;
                     if (flush.IsCompleted || flush.IsCanceled)
                     {

@@ -46,6 +46,21 @@ public sealed class Http2ServerProtocolTests
     }
 
     [Fact]
+    public async Task A_client_that_waits_for_the_servers_settings_after_its_preface_gets_them()
+    {
+        await using var host = new Http2ServerTestHost(TestStreamHandler.Echo());
+        await using var client = await RawHttp2Client.ConnectAsync(host.Port);
+
+        await client.WriteRawAsync(Http2FrameWriter.ClientPreface.ToArray());
+        var settings = await client.ReadFrameAsync();
+        Assert.Equal(Http2FrameType.Settings, settings.Header.Type);
+
+        await client.WriteAsync(o => Http2FrameWriter.WriteSettings(o, []));
+        await client.ReadFrameAsync(f => f.Header.Type == Http2FrameType.Settings && f.Header.HasFlag(Http2FrameFlags.Ack));
+        await AssertEchoWorksAsync(client, 1);
+    }
+
+    [Fact]
     public async Task Response_headers_leave_before_the_request_body_ends()
     {
         await using var host = new Http2ServerTestHost(TestStreamHandler.Echo());

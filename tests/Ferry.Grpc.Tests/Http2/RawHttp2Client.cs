@@ -248,8 +248,7 @@ internal sealed class RawHttp2Client : IAsyncDisposable
                     body.Write(frame.Payload);
                     if (frame.Payload.Length > 0)
                     {
-                        await SendWindowUpdateAsync(0, frame.Payload.Length);
-                        await SendWindowUpdateAsync(streamId, frame.Payload.Length);
+                        await GrantWindowAsync(streamId, frame.Payload.Length);
                     }
 
                     break;
@@ -264,6 +263,22 @@ internal sealed class RawHttp2Client : IAsyncDisposable
                 response.Body = body.ToArray();
                 return response;
             }
+        }
+    }
+
+    private async Task GrantWindowAsync(int streamId, int length)
+    {
+        try
+        {
+            await WriteAsync(o =>
+            {
+                Http2FrameWriter.WriteWindowUpdate(o, 0, length);
+                Http2FrameWriter.WriteWindowUpdate(o, streamId, length);
+            });
+        }
+        catch (IOException)
+        {
+            // The server may close the connection once the response is out (after a graceful shutdown).
         }
     }
 
