@@ -154,6 +154,7 @@ public sealed class GatewayHost : IAsyncDisposable
                 InitialConnectionWindow = options.Http2ConnectionWindow,
                 InitialStreamWindow = options.Http2StreamWindow,
             };
+            http2.Validate();
             kestrel.Listen(IPEndPoint.Parse(listener.Address), listen =>
             {
                 // Kestrel serves HTTP/1.1 only (metrics scrapes, refusals); HTTP/2 is taken by Ferry's own server

@@ -18,7 +18,6 @@ internal sealed partial class Http2ServerConnection
     private Http2EventRate _emptyFrames;
 
     // Frames that carry nothing and change nothing cost a read each: more than this a second is a flood (CVE-2019-9518).
-    private const int MaxEmptyFramesPerSecond = 1000;
 
     private async Task ReadLoopAsync()
     {
@@ -609,9 +608,9 @@ internal sealed partial class Http2ServerConnection
     /// <summary>Counts a frame that carried nothing (an empty DATA or CONTINUATION that ends nothing).</summary>
     private void CountEmptyFrame(Http2FrameHeader header)
     {
-        if (_emptyFrames.Exceeds(_time, MaxEmptyFramesPerSecond))
+        if (_emptyFrames.Exceeds(_time, _options.MaxEmptyFramesPerSecond))
         {
-            throw new Http2ConnectionException(Http2ErrorCode.EnhanceYourCalm, $"More than {MaxEmptyFramesPerSecond} empty {header.Type} frames within a second.");
+            throw new Http2ConnectionException(Http2ErrorCode.EnhanceYourCalm, $"More than {_options.MaxEmptyFramesPerSecond} empty {header.Type} frames within a second.");
         }
     }
 }

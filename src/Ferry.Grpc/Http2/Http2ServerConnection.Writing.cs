@@ -9,7 +9,7 @@ namespace Ferry.Grpc.Http2;
 /// Output, responses and send-side flow control. Frames are appended to <see cref="_pending"/> under the lock; one
 /// writer loop swaps it for the spare buffer and writes the batch, so frames queued while a write is in progress
 /// leave together. What waits in <see cref="_pending"/> is bounded by the client's windows and, should a client grant
-/// huge windows and not read, by <see cref="MaxBufferedOutput"/> (DATA writers then wait for the writer); answers to
+/// huge windows and not read, by <see cref="Http2ServerOptions.MaxBufferedOutput"/> (DATA writers then wait for the writer); answers to
 /// the client's own frames are bounded by <see cref="MaxControlBacklog"/>.
 /// </summary>
 internal sealed partial class Http2ServerConnection
@@ -20,7 +20,7 @@ internal sealed partial class Http2ServerConnection
     private PooledBufferWriter _spare = new();
     private bool _writeScheduled;
     private bool _prefaceSent;
-    // Some stream waits for the writer to take _pending (it was over MaxBufferedOutput).
+    // Some stream waits for the writer to take _pending (it was over the options' MaxBufferedOutput).
     private bool _outputBlocked;
     // Why the writer stopped before the connection closed normally; output still buffered in the transport is dropped.
     private Exception? _outputFailure;
@@ -32,9 +32,6 @@ internal sealed partial class Http2ServerConnection
 
     private const int DefaultWindow = 65_535;
     private const int DefaultMaxFrameSize = 16_384;
-    // Response data beyond this waits until the writer takes the batch: with the batch in flight, about twice this
-    // is buffered per connection at most, whatever windows the client grants.
-    private const int MaxBufferedOutput = 1024 * 1024;
     // A client that sends PINGs, SETTINGS or resets and never reads the answers would have them queue without end.
     private const int MaxControlBacklog = 1024 * 1024;
     // Response data is split so that other streams' frames can interleave, whatever frame size the client allows.
@@ -303,7 +300,7 @@ internal sealed partial class Http2ServerConnection
             ThrowIfCannotWriteData(stream);
 
             var length = data.Length;
-            if (length > stream.SendWindow || length > _sendWindow || (length > 0 && _pending.WrittenCount >= MaxBufferedOutput))
+            if (length > stream.SendWindow || length > _sendWindow || (length > 0 && _pending.WrittenCount >= _options.MaxBufferedOutput))
             {
                 return false;
             }
@@ -348,7 +345,7 @@ internal sealed partial class Http2ServerConnection
                 else
                 {
                     var allowed = Math.Min(Math.Min(stream.SendWindow, _sendWindow), data.Length);
-                    if (allowed <= 0 || _pending.WrittenCount >= MaxBufferedOutput)
+                    if (allowed <= 0 || _pending.WrittenCount >= _options.MaxBufferedOutput)
                     {
                         wait = stream.WaitForWindow();
                         _blockedStreams.Add(stream);

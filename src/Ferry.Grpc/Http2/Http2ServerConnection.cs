@@ -68,8 +68,6 @@ internal sealed partial class Http2ServerConnection : IAsyncDisposable
     private const int HpackDefaultTableSize = 4096;
     private const long KeepAlivePingPayload = 0x4665727279_4b41; // "FerryKA"
     private const long ShutdownPingPayload = 0x4665727279_5344; // "FerrySD"
-    // How long a graceful shutdown waits for its PING to come back before it names the last stream it will serve.
-    private static readonly TimeSpan ShutdownPingTimeout = TimeSpan.FromSeconds(1);
     // How long a closing connection may take to send what is queued (a GOAWAY saying why) to a client that may not read.
     private static readonly TimeSpan CloseFlushTimeout = TimeSpan.FromSeconds(1);
 
@@ -182,7 +180,7 @@ internal sealed partial class Http2ServerConnection : IAsyncDisposable
             Http2FrameWriter.WriteGoAway(_pending, int.MaxValue, Http2ErrorCode.NoError);
             Http2FrameWriter.WritePing(_pending, ShutdownPingPayload, ack: false);
             signal = ScheduleWrite();
-            _shutdownTimer = _time.CreateTimer(static s => ((Http2ServerConnection)s!).SendFinalGoAway(), this, ShutdownPingTimeout, Timeout.InfiniteTimeSpan);
+            _shutdownTimer = _time.CreateTimer(static s => ((Http2ServerConnection)s!).SendFinalGoAway(), this, _options.ShutdownPingTimeout, Timeout.InfiniteTimeSpan);
         }
 
         if (signal)

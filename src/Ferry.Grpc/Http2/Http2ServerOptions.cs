@@ -32,4 +32,41 @@ internal sealed record Http2ServerOptions
     /// with ENHANCE_YOUR_CALM: the "rapid reset" attack (CVE-2023-44487).
     /// </summary>
     public int MaxResetsPerSecond { get; init; } = 200;
+
+    /// <summary>Frames that carry nothing (an empty DATA or CONTINUATION that ends nothing) accepted within one second: a CPU flood guard.</summary>
+    public int MaxEmptyFramesPerSecond { get; init; } = 1000;
+
+    /// <summary>
+    /// Response bytes queued on one connection for a client that does not read (its TCP window full) before response
+    /// writers wait: with large HTTP/2 windows, flow control alone would let a slow client pin memory.
+    /// </summary>
+    public int MaxBufferedOutput { get; init; } = 1024 * 1024;
+
+    /// <summary>How long a graceful shutdown waits for the client to answer its PING before naming the last stream it serves.</summary>
+    public TimeSpan ShutdownPingTimeout { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Throws with the offending field named when a value is out of range.</summary>
+    public void Validate()
+    {
+        Check(MaxConcurrentStreams >= 1, nameof(MaxConcurrentStreams), "at least 1");
+        Check(InitialStreamWindow is >= 1 and <= int.MaxValue, nameof(InitialStreamWindow), "between 1 and 2^31-1");
+        Check(InitialConnectionWindow is >= 65_535 and <= int.MaxValue, nameof(InitialConnectionWindow), "between 65535 and 2^31-1");
+        Check(MaxFrameSize is >= 16_384 and <= 16_777_215, nameof(MaxFrameSize), "between 16384 and 16777215 (RFC 9113)");
+        Check(MaxHeaderListSize >= 1024, nameof(MaxHeaderListSize), "at least 1024");
+        Check(HandshakeTimeout > TimeSpan.Zero, nameof(HandshakeTimeout), "positive");
+        Check(KeepAliveTime is null || KeepAliveTime > TimeSpan.Zero, nameof(KeepAliveTime), "positive or null");
+        Check(KeepAliveTimeout > TimeSpan.Zero, nameof(KeepAliveTimeout), "positive");
+        Check(MaxResetsPerSecond >= 1, nameof(MaxResetsPerSecond), "at least 1");
+        Check(MaxEmptyFramesPerSecond >= 1, nameof(MaxEmptyFramesPerSecond), "at least 1");
+        Check(MaxBufferedOutput >= 16_384, nameof(MaxBufferedOutput), "at least 16384");
+        Check(ShutdownPingTimeout > TimeSpan.Zero, nameof(ShutdownPingTimeout), "positive");
+    }
+
+    private static void Check(bool valid, string field, string expected)
+    {
+        if (!valid)
+        {
+            throw new ArgumentException($"{nameof(Http2ServerOptions)}.{field} must be {expected}.", field);
+        }
+    }
 }
