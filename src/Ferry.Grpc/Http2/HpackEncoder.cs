@@ -83,7 +83,9 @@ internal sealed class HpackEncoder
             return;
         }
 
-        if (name is ":authority" or "content-type" or "te" or "user-agent" or "grpc-accept-encoding" or "grpc-encoding" or "accept-encoding")
+        // Fields that repeat from call to call on a connection: indexed once, then one or two bytes each, which also
+        // spares the peer decoding them again (a forwarded call's :path and the grpc-status of its trailers).
+        if (name is ":authority" or ":path" or "content-type" or "te" or "user-agent" or "grpc-accept-encoding" or "grpc-encoding" or "accept-encoding" or "grpc-status")
         {
             var dynamicIndex = DynamicTable.IndexOf(name, value);
             if (dynamicIndex >= 0)

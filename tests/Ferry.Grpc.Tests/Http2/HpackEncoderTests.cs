@@ -25,10 +25,10 @@ public sealed class HpackEncoderTests
     public void Per_call_fields_are_literals_without_indexing()
     {
         var encoder = new HpackEncoder();
-        // :path (static name 4), grpc-timeout (new name), a custom -bin header.
+        // grpc-message, grpc-timeout (new names), a custom -bin header.
         Assert.Equal(
-            Hex("04 04 2f612f62  00 0c 677270632d74696d656f7574 02 3153  00 05 782d62696e 01 ff"),
-            EncodeBlock(encoder, (":path", "/a/b"), ("grpc-timeout", "1S"), ("x-bin", "\u00ff")));
+            Hex("00 0c 677270632d6d657373616765 04 6f6f7073  00 0c 677270632d74696d656f7574 02 3153  00 05 782d62696e 01 ff"),
+            EncodeBlock(encoder, ("grpc-message", "oops"), ("grpc-timeout", "1S"), ("x-bin", "\u00ff")));
         Assert.Equal(0, encoder.DynamicTable.Count);
     }
 
@@ -45,6 +45,15 @@ public sealed class HpackEncoderTests
         // A new value for a name already in the dynamic table: indexed name 63 (te), and a new entry.
         Assert.Equal(Hex("7f00 01 78"), EncodeBlock(encoder, ("te", "x")));
         Assert.Equal([("te", "x"), ("content-type", "application/grpc"), ("te", "trailers")], Entries(encoder.DynamicTable));
+    }
+
+    [Fact]
+    public void A_forwarded_calls_path_and_status_are_indexed_after_the_first_call()
+    {
+        var encoder = new HpackEncoder();
+        // :path is static name 4 (incremental indexing, 6-bit prefix); grpc-status is a new name.
+        Assert.Equal(Hex("44 04 2f612f62  40 0b 677270632d737461747573 01 30"), EncodeBlock(encoder, (":path", "/a/b"), ("grpc-status", "0")));
+        Assert.Equal(Hex("bf be"), EncodeBlock(encoder, (":path", "/a/b"), ("grpc-status", "0")));
     }
 
     [Fact]
