@@ -404,31 +404,18 @@ internal sealed partial class Http2ClientConnection
                 _maxConcurrentStreams = (int)Math.Min(value, int.MaxValue);
                 break;
             case Http2SettingId.InitialWindowSize:
-                if (value > int.MaxValue)
-                {
-                    throw new Http2ConnectionException(Http2ErrorCode.FlowControlError, $"SETTINGS_INITIAL_WINDOW_SIZE {value} is above 2^31-1.");
-                }
-
-                // The change applies to every open stream's window, which may go negative (section 6.9.2).
-                var delta = (int)value - _peerInitialWindow;
-                _peerInitialWindow = (int)value;
+                // The change applies to every open stream's window.
+                var initialWindow = Http2SettingRules.InitialWindowSize(value);
+                var delta = initialWindow - _peerInitialWindow;
+                _peerInitialWindow = initialWindow;
                 foreach (var stream in _streams.Values)
                 {
-                    stream.SendWindow += delta;
-                    if (stream.SendWindow > int.MaxValue)
-                    {
-                        throw new Http2ConnectionException(Http2ErrorCode.FlowControlError, "A window update made a stream window exceed 2^31-1.");
-                    }
+                    stream.SendWindow = Http2SettingRules.AdjustedWindow(stream.SendWindow, delta);
                 }
 
                 break;
             case Http2SettingId.MaxFrameSize:
-                if (value is < DefaultMaxFrameSize or > 16_777_215)
-                {
-                    throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, $"SETTINGS_MAX_FRAME_SIZE {value} is outside 16384..16777215.");
-                }
-
-                _peerMaxFrameSize = (int)value;
+                _peerMaxFrameSize = Http2SettingRules.MaxFrameSize(value);
                 break;
         }
     }
