@@ -38,6 +38,9 @@ internal sealed partial class Http2ServerConnection : IAsyncDisposable
     private Exception? _closed;
     private ITimer? _handshakeTimer;
     private ITimer? _keepAliveTimer;
+    private ITimer? _idleTimer;
+    // When the last stream closed (or the connection started); read by the idle timer.
+    private long _idleSince;
     private ITimer? _shutdownTimer;
     private ITimer? _closeTimer;
     private bool _shutdownRequested;
@@ -63,6 +66,7 @@ internal sealed partial class Http2ServerConnection : IAsyncDisposable
         // Until the client acknowledges our SETTINGS it may still use the default stream window.
         _receiveWindowSlack = Math.Max(0, DefaultWindow - options.InitialStreamWindow);
         _lastReceived = time.GetTimestamp();
+        _idleSince = _lastReceived;
     }
 
     private const int HpackDefaultTableSize = 4096;
@@ -103,6 +107,12 @@ internal sealed partial class Http2ServerConnection : IAsyncDisposable
                         var period = keepAlive < _options.KeepAliveTimeout ? keepAlive : _options.KeepAliveTimeout;
                         _keepAliveTimer = _time.CreateTimer(static s => ((Http2ServerConnection)s!).OnKeepAliveTick(), this, period, period);
                     }
+
+                    if (_options.IdleTimeout is { } idle)
+                    {
+                        var period = TimeSpan.FromTicks(Math.Max(idle.Ticks / 4, TimeSpan.TicksPerMillisecond));
+                        _idleTimer = _time.CreateTimer(static s => ((Http2ServerConnection)s!).OnIdleTick(), this, period, period);
+                    }
                 }
             }
 
@@ -117,7 +127,7 @@ internal sealed partial class Http2ServerConnection : IAsyncDisposable
             ITimer?[] timers;
             lock (_sync)
             {
-                timers = [_handshakeTimer, _keepAliveTimer, _shutdownTimer, _closeTimer];
+                timers = [_handshakeTimer, _keepAliveTimer, _idleTimer, _shutdownTimer, _closeTimer];
             }
 
             // DisposeAsync waits for a callback in flight, so none touches the pipes after they are completed.
@@ -323,6 +333,11 @@ internal sealed partial class Http2ServerConnection : IAsyncDisposable
         EndStreamLocked(stream, error, notify);
         _streams.Remove(stream.Id);
         Volatile.Write(ref _openStreams, _streams.Count);
+        if (_streams.Count == 0)
+        {
+            _idleSince = _time.GetTimestamp();
+        }
+
         CloseIfDrainedLocked();
     }
 
@@ -485,6 +500,20 @@ internal sealed partial class Http2ServerConnection : IAsyncDisposable
         {
             _writeSignal.Set();
         }
+    }
+
+    /// <summary>A connection with no stream open for the idle timeout is shut down gracefully.</summary>
+    private void OnIdleTick()
+    {
+        lock (_sync)
+        {
+            if (_closed is not null || _shutdownRequested || _streams.Count > 0 || _time.GetElapsedTime(_idleSince) < _options.IdleTimeout)
+            {
+                return;
+            }
+        }
+
+        Shutdown();
     }
 
     /// <summary>The error code's name as RFC 9113 spells it, for messages.</summary>

@@ -24,6 +24,12 @@ internal sealed record Http2ServerOptions
     /// <summary>Interval of keepalive PINGs on a connection that received nothing for that long; null sends none.</summary>
     public TimeSpan? KeepAliveTime { get; init; }
 
+    /// <summary>
+    /// How long a connection may have no stream open before it is shut down gracefully (GOAWAY; clients reconnect when
+    /// they next call), so idle clients do not hold connections and their buffers forever; null keeps them.
+    /// </summary>
+    public TimeSpan? IdleTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
     /// <summary>How long a keepalive PING may go unanswered before the connection is closed.</summary>
     public TimeSpan KeepAliveTimeout { get; init; } = TimeSpan.FromSeconds(20);
 
@@ -56,6 +62,7 @@ internal sealed record Http2ServerOptions
         Check(HandshakeTimeout > TimeSpan.Zero, nameof(HandshakeTimeout), "positive");
         Check(KeepAliveTime is null || KeepAliveTime > TimeSpan.Zero, nameof(KeepAliveTime), "positive or null");
         Check(KeepAliveTimeout > TimeSpan.Zero, nameof(KeepAliveTimeout), "positive");
+        Check(IdleTimeout is null || IdleTimeout > TimeSpan.Zero, nameof(IdleTimeout), "positive or null");
         Check(MaxResetsPerSecond >= 1, nameof(MaxResetsPerSecond), "at least 1");
         Check(MaxEmptyFramesPerSecond >= 1, nameof(MaxEmptyFramesPerSecond), "at least 1");
         Check(MaxBufferedOutput >= 16_384, nameof(MaxBufferedOutput), "at least 16384");

@@ -507,4 +507,37 @@ public sealed class Http2ServerLifecycleTests
 
         await served.Run.WaitAsync(Timeout);
     }
+    [Fact]
+    public async Task A_connection_with_no_stream_for_the_idle_timeout_is_shut_down_gracefully()
+    {
+        await using var host = new Http2ServerTestHost(TestStreamHandler.Echo(), new Http2ServerOptions { IdleTimeout = TimeSpan.FromMilliseconds(200) });
+        await using var client = await RawHttp2Client.ConnectAndHandshakeAsync(host.Port);
+        var served = await host.NextConnectionAsync();
+
+        var frames = await client.ReadUntilClosedAsync();
+
+        // The final GOAWAY names no stream (none was started) and no error.
+        Assert.Single(frames, f => f.Header.Type == Http2FrameType.GoAway && (Http2ErrorCode)BinaryPrimitives.ReadUInt32BigEndian(f.Payload.AsSpan(4)) == Http2ErrorCode.NoError && BinaryPrimitives.ReadInt32BigEndian(f.Payload) == 0);
+        await served.Run.WaitAsync(Timeout);
+    }
+
+    [Fact]
+    public async Task A_connection_is_not_idle_while_a_stream_is_open()
+    {
+        await using var host = new Http2ServerTestHost(TestStreamHandler.Echo(), new Http2ServerOptions { IdleTimeout = TimeSpan.FromMilliseconds(150) });
+        await using var client = await RawHttp2Client.ConnectAndHandshakeAsync(host.Port);
+        var served = await host.NextConnectionAsync();
+        await client.SendRequestAsync(1);
+        await Task.Delay(600);
+        await client.SendDataAsync(1, [0, 0, 0, 0, 1, 7], endStream: true);
+
+        var frames = await client.ReadUntilClosedAsync();
+
+        // The stream is answered in full, and only then, once the connection has been idle, does the GOAWAY come.
+        var end = frames.FindIndex(f => f.Header.StreamId == 1 && f.Header.IsEndStream);
+        var firstGoAway = frames.FindIndex(f => f.Header.Type == Http2FrameType.GoAway);
+        Assert.True(end >= 0, "the stream was not answered");
+        Assert.True(firstGoAway > end, $"GOAWAY at frame {firstGoAway}, before the stream ended at frame {end}");
+        await served.Run.WaitAsync(Timeout);
+    }
 }
