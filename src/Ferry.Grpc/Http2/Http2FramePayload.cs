@@ -7,6 +7,34 @@ namespace Ferry.Grpc.Http2;
 /// <summary>Reading the fixed parts of frame payloads, the same for both ends of a connection (RFC 9113 section 6).</summary>
 internal static class Http2FramePayload
 {
+    /// <summary>
+    /// Takes one whole frame off the front of <paramref name="buffer"/> if it is all there. The length is checked
+    /// against <paramref name="maxFrameSize"/> (what this end advertised) before the payload is buffered, so a huge
+    /// length costs nothing.
+    /// </summary>
+    public static bool TryReadFrame(ref ReadOnlySequence<byte> buffer, int maxFrameSize, out Http2FrameHeader header, out ReadOnlySequence<byte> payload)
+    {
+        payload = default;
+        if (!Http2FrameHeader.TryRead(buffer, out header))
+        {
+            return false;
+        }
+
+        if (header.Length > maxFrameSize)
+        {
+            throw new Http2ConnectionException(Http2ErrorCode.FrameSizeError, $"{header.Type} frame of {header.Length} bytes exceeds the {maxFrameSize}-byte limit.");
+        }
+
+        if (buffer.Length < Http2FrameHeader.Size + header.Length)
+        {
+            return false;
+        }
+
+        payload = buffer.Slice(Http2FrameHeader.Size, header.Length);
+        buffer = buffer.Slice(payload.End);
+        return true;
+    }
+
     /// <summary>The payload of a DATA or HEADERS frame without its padding (section 6.1); a pad as long as the frame is a connection error.</summary>
     public static ReadOnlySequence<byte> RemovePadding(Http2FrameHeader header, in ReadOnlySequence<byte> payload)
     {

@@ -44,7 +44,7 @@ internal sealed partial class Http2ServerConnection
                 var buffer = result.Buffer;
                 try
                 {
-                    while (TryReadFrame(ref buffer, out var header, out var payload))
+                    while (Http2FramePayload.TryReadFrame(ref buffer, _options.MaxFrameSize, out var header, out var payload))
                     {
                         ProcessFrame(header, payload);
                     }
@@ -173,30 +173,6 @@ internal sealed partial class Http2ServerConnection
         var first = buffer.FirstSpan;
         var space = first.IndexOf((byte)' ');
         return space > 0 && !first[..space].ContainsAnyExceptInRange((byte)'A', (byte)'Z');
-    }
-
-    private bool TryReadFrame(ref ReadOnlySequence<byte> buffer, out Http2FrameHeader header, out ReadOnlySequence<byte> payload)
-    {
-        payload = default;
-        if (!Http2FrameHeader.TryRead(buffer, out header))
-        {
-            return false;
-        }
-
-        // Checked before the payload is buffered, so a huge length costs nothing.
-        if (header.Length > _options.MaxFrameSize)
-        {
-            throw new Http2ConnectionException(Http2ErrorCode.FrameSizeError, $"{header.Type} frame of {header.Length} bytes exceeds the {_options.MaxFrameSize}-byte limit.");
-        }
-
-        if (buffer.Length < Http2FrameHeader.Size + header.Length)
-        {
-            return false;
-        }
-
-        payload = buffer.Slice(Http2FrameHeader.Size, header.Length);
-        buffer = buffer.Slice(payload.End);
-        return true;
     }
 
     private void ProcessFrame(Http2FrameHeader header, in ReadOnlySequence<byte> payload)
