@@ -213,10 +213,8 @@ public sealed class GatewayHost : IAsyncDisposable
         _app.Run(context =>
         {
             var listener = ListenerConnectionMiddleware.GetListener(context);
-            var admin = _runtime.Current.Config.Admin;
-            var metricsPath = admin?.MetricsPath ?? "/metrics";
             var isAdmin = listener == AdminListener;
-            if ((isAdmin || admin?.Address is null) && HttpMethods.IsGet(context.Request.Method) && context.Request.Path.Equals(metricsPath, StringComparison.Ordinal))
+            if (MetricsEndpoint.Serves(_runtime.Current.Config, isAdmin, context.Request.Method, context.Request.Path.Value ?? ""))
             {
                 context.Response.ContentType = PrometheusExporter.ContentType;
                 return exporter.WriteAsync(context.Response.Body, context.RequestAborted);

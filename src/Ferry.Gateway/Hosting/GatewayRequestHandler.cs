@@ -50,8 +50,7 @@ internal sealed class GatewayRequestHandler(
             return;
         }
 
-        var admin = state.Config.Admin;
-        if (admin?.Address is null && stream.Method == "GET" && path == (admin?.MetricsPath ?? "/metrics"))
+        if (MetricsEndpoint.Serves(state.Config, onAdminListener: false, stream.Method, path))
         {
             _ = ServeMetricsAsync(stream);
             return;
