@@ -524,11 +524,12 @@ public sealed class Http2ServerLifecycleTests
     [Fact]
     public async Task A_connection_is_not_idle_while_a_stream_is_open()
     {
-        await using var host = new Http2ServerTestHost(TestStreamHandler.Echo(), new Http2ServerOptions { IdleTimeout = TimeSpan.FromMilliseconds(150) });
+        // Long enough that the stream opens well within it on a loaded machine; the stream then stays open for longer.
+        await using var host = new Http2ServerTestHost(TestStreamHandler.Echo(), new Http2ServerOptions { IdleTimeout = TimeSpan.FromSeconds(1) });
         await using var client = await RawHttp2Client.ConnectAndHandshakeAsync(host.Port);
         var served = await host.NextConnectionAsync();
         await client.SendRequestAsync(1);
-        await Task.Delay(600);
+        await Task.Delay(2500);
         await client.SendDataAsync(1, [0, 0, 0, 0, 1, 7], endStream: true);
 
         var frames = await client.ReadUntilClosedAsync();
