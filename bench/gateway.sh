@@ -63,11 +63,11 @@ ferry_metric() { # NAME: sum of a series of the gateway's /metrics (all label se
 on_h2load_failure() {
   echo "--- one UnaryCall through port ${PROXY_PORT:-?} now:"
   nghttp -v -d "$WORK/bodies/unary.bin" "${GRPC_HEADERS[@]}" "http://127.0.0.1:${PROXY_PORT:-0}/grpc.testing.TestService/UnaryCall" 2>&1 | grep -a -E 'recv \(stream|RST_STREAM|GOAWAY' || true
-  if [ -n "${PROXY_PID:-}" ] && [ "${CURRENT_CONFIG:-}" = ferry ]; then
+  if [ -n "${PROXY_PID:-}" ] && [[ "${CURRENT_CONFIG:-}" == ferry* ]]; then
     echo "--- ferry gateway /metrics (calls, endpoints):"
     curl -s "http://127.0.0.1:$FERRY_ADMIN_PORT/metrics" | grep -E '^ferry_gateway_(calls_total|endpoint|rejected)' || true
     echo "--- ferry gateway log:"
-    tail -20 "$RESULTS/raw/gw-ferry-r${CURRENT_ROUND:-1}.log"
+    tail -20 "$RESULTS/raw/gw-${CURRENT_CONFIG}-r${CURRENT_ROUND:-1}.log"
   fi
 }
 
@@ -80,17 +80,17 @@ measure() { # CONFIG ROUND
   url="http://127.0.0.1:$PROXY_PORT/grpc.testing.TestService"
   interop_check "$config-r$round-before" "$PROXY_PORT"
 
-  if [ "$config" = ferry ]; then
+  if [[ "$config" == ferry* ]]; then
     local t
     for t in $(seq 5 5 "$FERRY_WARMUP"); do
       h2load_run "$config-r$round-warmup-$t" "$UNARY_RESPONSE_BYTES" -D 5 -c "$CONNECTIONS" -m "$STREAMS" \
         -d "$WORK/bodies/unary.bin" "${GRPC_HEADERS[@]}" "$url/UnaryCall"
-      record gateway "$round" ferry "warmup_rate_${t}s" "$(echo "$H2_DONE" | awk '{printf "%.1f", $1 / 5}')"
+      record gateway "$round" "$config" "warmup_rate_${t}s" "$(echo "$H2_DONE" | awk '{printf "%.1f", $1 / 5}')"
     done
   fi
   h2load_run "$config-r$round-warmup" "$UNARY_RESPONSE_BYTES" -D "$WARMUP" -c "$CONNECTIONS" -m "$STREAMS" \
     -d "$WORK/bodies/unary.bin" "${GRPC_HEADERS[@]}" "$url/UnaryCall"
-  if [ "$config" = ferry ]; then
+  if [[ "$config" == ferry* ]]; then
     alloc0=$(ferry_metric dotnet_gc_heap_total_allocated_bytes_total)
     gc0=$(ferry_metric dotnet_gc_collections_total)
     items0=$(ferry_metric dotnet_thread_pool_work_item_count_total)
@@ -112,24 +112,24 @@ measure() { # CONFIG ROUND
     record gateway "$round" "$config" proxy_cpu_us "$(per_call_us $((p1 - p0)) "$H2_DONE")"
     record gateway "$round" "$config" proxy_sys_cpu_us "$(per_call_us $((s1 - s0)) "$H2_DONE")"
   fi
-  if [ "$config" = ferry ]; then
+  if [[ "$config" == ferry* ]]; then
     alloc1=$(ferry_metric dotnet_gc_heap_total_allocated_bytes_total)
     gc1=$(ferry_metric dotnet_gc_collections_total)
-    record gateway "$round" ferry alloc_bytes_per_call "$(echo "$alloc0 $alloc1 $H2_DONE" | awk '{printf "%.0f", ($2 - $1) / $3}')"
-    record gateway "$round" ferry gcs_per_1k_calls "$(echo "$gc0 $gc1 $H2_DONE" | awk '{printf "%.2f", ($2 - $1) * 1000 / $3}')"
-    record gateway "$round" ferry threadpool_items_per_call "$(echo "$items0 $(ferry_metric dotnet_thread_pool_work_item_count_total) $H2_DONE" | awk '{printf "%.2f", ($2 - $1) / $3}')"
-    record gateway "$round" ferry gc_committed_kib "$(echo "$(ferry_metric dotnet_gc_last_collection_memory_committed_size_bytes)" | awk '{printf "%.0f", $1 / 1024}')"
-    record gateway "$round" ferry gc_heap_after_gc_kib "$(echo "$(ferry_metric dotnet_gc_last_collection_heap_size_bytes)" | awk '{printf "%.0f", $1 / 1024}')"
+    record gateway "$round" "$config" alloc_bytes_per_call "$(echo "$alloc0 $alloc1 $H2_DONE" | awk '{printf "%.0f", ($2 - $1) / $3}')"
+    record gateway "$round" "$config" gcs_per_1k_calls "$(echo "$gc0 $gc1 $H2_DONE" | awk '{printf "%.2f", ($2 - $1) * 1000 / $3}')"
+    record gateway "$round" "$config" threadpool_items_per_call "$(echo "$items0 $(ferry_metric dotnet_thread_pool_work_item_count_total) $H2_DONE" | awk '{printf "%.2f", ($2 - $1) / $3}')"
+    record gateway "$round" "$config" gc_committed_kib "$(echo "$(ferry_metric dotnet_gc_last_collection_memory_committed_size_bytes)" | awk '{printf "%.0f", $1 / 1024}')"
+    record gateway "$round" "$config" gc_heap_after_gc_kib "$(echo "$(ferry_metric dotnet_gc_last_collection_heap_size_bytes)" | awk '{printf "%.0f", $1 / 1024}')"
   fi
   log "round $round $config unary: $((H2_DONE / DURATION))/s p50 ${p50}us p99 ${p99}us"
 
-  if [ "$config" = ferry ]; then
+  if [[ "$config" == ferry* ]]; then
     items0=$(ferry_metric dotnet_thread_pool_work_item_count_total)
   fi
   h2load_run "$config-r$round-single" "$UNARY_RESPONSE_BYTES" -D "$LATENCY_DURATION" -c 1 -m 1 \
     -d "$WORK/bodies/unary.bin" "${GRPC_HEADERS[@]}" "$url/UnaryCall"
-  if [ "$config" = ferry ]; then
-    record gateway "$round" ferry single_threadpool_items_per_call "$(echo "$items0 $(ferry_metric dotnet_thread_pool_work_item_count_total) $H2_DONE" | awk '{printf "%.2f", ($2 - $1) / $3}')"
+  if [[ "$config" == ferry* ]]; then
+    record gateway "$round" "$config" single_threadpool_items_per_call "$(echo "$items0 $(ferry_metric dotnet_thread_pool_work_item_count_total) $H2_DONE" | awk '{printf "%.2f", ($2 - $1) / $3}')"
   fi
   read -r count p50 p99 sum < <(h2load_percentiles "$H2_LOG")
   record gateway "$round" "$config" single_p50_us "$p50"
@@ -152,8 +152,8 @@ measure() { # CONFIG ROUND
   fi
   interop_check "$config-r$round-after" "$PROXY_PORT"
   if [ -n "$PROXY_PID" ]; then
-    if [ "$config" = ferry ]; then
-      grep -h '^LISTENING' "$RESULTS/raw/gw-ferry-r$round.log" | sed 's/^/# ferry gateway: /' >>"$RESULTS/machine-gateway.env"
+    if [[ "$config" == ferry* ]]; then
+      grep -h '^LISTENING' "$RESULTS/raw/gw-$config-r$round.log" | sed 's/^/# ferry gateway: /' >>"$RESULTS/machine-gateway.env"
     fi
     stop_process "$PROXY_PID"
   fi

@@ -87,7 +87,8 @@ EOF
 
 # start_proxy CONFIG LABEL : starts the proxy pinned to $SERVER_CPU (direct: none) and waits until it listens;
 # sets PROXY_PID (empty for direct) and PROXY_PORT. PROXY_ENV (e.g. DOTNET_PerfMapEnabled=1) and FERRY_ARGS
-# (e.g. --sample-allocations) go to Ferry.
+# (e.g. --sample-allocations) go to Ferry. ferryb is the same gateway with FERRYB_ENV added to its environment, for
+# A/B runs of a runtime setting side by side with ferry (CONFIGS="ferry ferryb" FERRYB_ENV=NAME=VALUE).
 start_proxy() {
   local name="gw-$1-$2"
   case "$1" in
@@ -95,6 +96,10 @@ start_proxy() {
     ferry)
       start_pinned "$name" "$SERVER_CPU" env ${PROXY_ENV:-} "${FERRY_GATEWAY[@]}" gateway --listen "$FERRY_PORT" \
         --backend "127.0.0.1:$BACKEND_PORT" --admin "$FERRY_ADMIN_PORT" ${FERRY_ARGS:-}
+      PROXY_PORT=$FERRY_PORT ;;
+    ferryb)
+      start_pinned "$name" "$SERVER_CPU" env ${PROXY_ENV:-} ${FERRYB_ENV:?ferryb needs FERRYB_ENV} "${FERRY_GATEWAY[@]}" gateway \
+        --listen "$FERRY_PORT" --backend "127.0.0.1:$BACKEND_PORT" --admin "$FERRY_ADMIN_PORT" ${FERRY_ARGS:-}
       PROXY_PORT=$FERRY_PORT ;;
     nginx)
       start_pinned "$name" "$SERVER_CPU" nginx -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log"

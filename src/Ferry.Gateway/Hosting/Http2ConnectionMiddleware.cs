@@ -13,8 +13,10 @@ namespace Ferry.Gateway.Hosting;
 /// Kestrel keeps the sockets and TLS; HTTP/2 connections are served by Ferry's own server connection, whose streams go
 /// straight to the forwarder without HttpContext, request pipes or a task per request. A connection that does not
 /// open with the HTTP/2 preface (HTTP/1.1: a metrics scrape, a browser) is passed on to Kestrel's HTTP/1.1.
+/// On a <paramref name="plaintext"/> listener (nothing between this middleware and the socket transforms the bytes)
+/// responses are sent on the socket itself, sparing a copy of every batch into Kestrel's output pipe.
 /// </summary>
-internal sealed class Http2ConnectionMiddleware(string listenerName, Http2ServerOptions options, GatewayRequestHandler handler, TimeProvider time)
+internal sealed class Http2ConnectionMiddleware(string listenerName, Http2ServerOptions options, GatewayRequestHandler handler, TimeProvider time, bool plaintext)
 {
     private static readonly byte[] Preface = Http2FrameWriter.ClientPreface.ToArray();
 
@@ -38,7 +40,8 @@ internal sealed class Http2ConnectionMiddleware(string listenerName, Http2Server
             listenerName,
             (connection.RemoteEndPoint as IPEndPoint)?.Address,
             isHttps: connection.Features.Get<ITlsHandshakeFeature>() is not null);
-        await using var server = new Http2ServerConnection(connection.Transport, options, new StreamHandler(handler, client), time);
+        var socket = plaintext ? connection.Features.Get<IConnectionSocketFeature>()?.Socket : null;
+        await using var server = new Http2ServerConnection(connection.Transport, options, new StreamHandler(handler, client), time, socket);
         // Kestrel asks connections to close when the host stops: finish the calls in flight, then close.
         using var closing = connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested
             .UnsafeRegister(static s => ((Http2ServerConnection)s!).Shutdown(), server);

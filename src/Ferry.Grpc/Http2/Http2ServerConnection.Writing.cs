@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Net.Sockets;
 using System.Runtime.ExceptionServices;
 using Ferry.Grpc.Protocol;
 
@@ -131,7 +132,7 @@ internal sealed partial class Http2ServerConnection
                         }
                     }
 
-                    var flush = await _output.WriteAsync(batch.WrittenMemory).ConfigureAwait(false);
+                    var sent = await SendAsync(batch.WrittenMemory).ConfigureAwait(false);
                     if (batch.WrittenCount > MaxRetainedBatch)
                     {
                         // A burst's buffer goes back to the pool, so an idle connection does not keep megabytes.
@@ -143,7 +144,7 @@ internal sealed partial class Http2ServerConnection
                     }
 
                     wrote = true;
-                    if (flush.IsCompleted || flush.IsCanceled)
+                    if (!sent)
                     {
                         // The transport is gone, or a closing connection's client did not take its last frames in time.
                         _outputFailure = new IOException("The client stopped taking data from the connection.");
@@ -158,6 +159,38 @@ internal sealed partial class Http2ServerConnection
             _outputFailure = ex is IOException ? ex : new IOException("Writing to the client failed.", ex);
             Close(_outputFailure, goAway: null);
         }
+    }
+
+    /// <summary>Writes a batch to the client: false if the transport is gone or a closing connection's send was cancelled.</summary>
+    private async ValueTask<bool> SendAsync(ReadOnlyMemory<byte> batch)
+    {
+        if (_socket is null)
+        {
+            var flush = await _output.WriteAsync(batch).ConfigureAwait(false);
+            return !flush.IsCompleted && !flush.IsCanceled;
+        }
+
+        try
+        {
+            while (!batch.IsEmpty)
+            {
+                var sent = await _socket.SendAsync(batch, SocketFlags.None, _sendCancellation!.Token).ConfigureAwait(false);
+                batch = batch[sent..];
+            }
+
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>A closing connection's client did not take its last frames in time: the write in progress gives up.</summary>
+    private void CancelPendingSend()
+    {
+        _output.CancelPendingFlush();
+        _sendCancellation?.Cancel();
     }
 
     /// <summary>Accounts for an answer to the client's frames just queued (under the lock); a client that never reads them is cut off.</summary>

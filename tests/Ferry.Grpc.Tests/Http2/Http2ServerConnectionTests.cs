@@ -240,11 +240,13 @@ public sealed class Http2ServerConnectionTests
         Assert.Empty(handler.Failures);
     }
 
-    [Fact]
-    public async Task Ferry_client_many_streams_with_large_bodies_complete_intact()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Ferry_client_many_streams_with_large_bodies_complete_intact(bool sendOnSocket)
     {
         var handler = TestStreamHandler.Echo();
-        await using var host = new Http2ServerTestHost(handler);
+        await using var host = new Http2ServerTestHost(handler, sendOnSocket: sendOnSocket);
         await using var connection = await host.ConnectFerryClientAsync();
 
         var calls = Enumerable.Range(0, 20).Select(async i =>

@@ -31,8 +31,10 @@ public sealed class Http2ServerFlowControlTests
         return data.ToArray();
     }
 
-    [Fact]
-    public async Task A_client_that_does_not_read_holds_the_handlers_writes_at_its_window()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_client_that_does_not_read_holds_the_handlers_writes_at_its_window(bool sendOnSocket)
     {
         var body = Enumerable.Range(0, 200_000).Select(i => (byte)i).ToArray();
         var triedBeyondWindow = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -46,7 +48,7 @@ public sealed class Http2ServerFlowControlTests
             rest.SetResult(writing);
             await writing;
         });
-        await using var host = new Http2ServerTestHost(handler);
+        await using var host = new Http2ServerTestHost(handler, sendOnSocket: sendOnSocket);
         await using var client = await RawHttp2Client.ConnectAndHandshakeAsync(host.Port);
 
         await client.SendRequestAsync(1, endStream: true);
@@ -198,8 +200,10 @@ public sealed class Http2ServerFlowControlTests
         Assert.Empty(handler.Failures);
     }
 
-    [Fact]
-    public async Task A_client_granting_huge_windows_and_not_reading_does_not_make_the_server_buffer_everything()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_client_granting_huge_windows_and_not_reading_does_not_make_the_server_buffer_everything(bool sendOnSocket)
     {
         const int Chunk = 256 * 1024;
         const int Total = 32 * 1024 * 1024;
@@ -214,7 +218,7 @@ public sealed class Http2ServerFlowControlTests
                 Interlocked.Add(ref written, Chunk);
             }
         });
-        await using var host = new Http2ServerTestHost(handler, sendBufferSize: 16 * 1024);
+        await using var host = new Http2ServerTestHost(handler, sendBufferSize: 16 * 1024, sendOnSocket: sendOnSocket);
         await using var client = await RawHttp2Client.ConnectAsync(host.Port, receiveBufferSize: 16 * 1024);
         await client.HandshakeAsync((Http2SettingId.InitialWindowSize, int.MaxValue));
         await client.SendWindowUpdateAsync(0, int.MaxValue - 65_535);

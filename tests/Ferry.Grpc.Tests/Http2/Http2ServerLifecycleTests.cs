@@ -66,8 +66,10 @@ public sealed class Http2ServerLifecycleTests
         }
     }
 
-    [Fact]
-    public async Task Graceful_shutdown_lets_streams_in_flight_finish_and_ignores_new_ones()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Graceful_shutdown_lets_streams_in_flight_finish_and_ignores_new_ones(bool sendOnSocket)
     {
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var handler = new TestStreamHandler(async stream =>
@@ -75,7 +77,7 @@ public sealed class Http2ServerLifecycleTests
             await release.Task.WaitAsync(Timeout);
             await TestStreamHandler.EchoAsync(stream);
         });
-        await using var host = new Http2ServerTestHost(handler);
+        await using var host = new Http2ServerTestHost(handler, sendOnSocket: sendOnSocket);
         await using var client = await RawHttp2Client.ConnectAndHandshakeAsync(host.Port);
         var served = await host.NextConnectionAsync();
         await client.SendRequestAsync(1);
@@ -235,12 +237,14 @@ public sealed class Http2ServerLifecycleTests
         Assert.Empty(handler.Failures);
     }
 
-    [Fact]
-    public async Task A_client_disconnect_mid_stream_aborts_its_streams_and_ends_the_connection()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_client_disconnect_mid_stream_aborts_its_streams_and_ends_the_connection(bool sendOnSocket)
     {
         var probe = new AbortProbe();
         var handler = new TestStreamHandler(probe.RunAsync);
-        await using var host = new Http2ServerTestHost(handler);
+        await using var host = new Http2ServerTestHost(handler, sendOnSocket: sendOnSocket);
         var client = await RawHttp2Client.ConnectAndHandshakeAsync(host.Port, (Http2SettingId.InitialWindowSize, 0));
         var served = await host.NextConnectionAsync();
         await client.SendRequestAsync(1);
@@ -253,12 +257,14 @@ public sealed class Http2ServerLifecycleTests
         Assert.Equal(0, served.Connection.ActiveStreams);
     }
 
-    [Fact]
-    public async Task Abort_sends_goaway_and_aborts_the_streams()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Abort_sends_goaway_and_aborts_the_streams(bool sendOnSocket)
     {
         var probe = new AbortProbe();
         var handler = new TestStreamHandler(probe.RunAsync);
-        await using var host = new Http2ServerTestHost(handler);
+        await using var host = new Http2ServerTestHost(handler, sendOnSocket: sendOnSocket);
         await using var client = await RawHttp2Client.ConnectAndHandshakeAsync(host.Port, (Http2SettingId.InitialWindowSize, 0));
         var served = await host.NextConnectionAsync();
         await client.SendRequestAsync(1);
@@ -480,10 +486,12 @@ public sealed class Http2ServerLifecycleTests
         Assert.Equal("200", (await client.ReadResponseAsync(1)).Header(":status"));
     }
 
-    [Fact]
-    public async Task A_client_that_floods_pings_without_reading_the_acks_is_disconnected()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_client_that_floods_pings_without_reading_the_acks_is_disconnected(bool sendOnSocket)
     {
-        await using var host = new Http2ServerTestHost(TestStreamHandler.Echo(), sendBufferSize: 8 * 1024);
+        await using var host = new Http2ServerTestHost(TestStreamHandler.Echo(), sendBufferSize: 8 * 1024, sendOnSocket: sendOnSocket);
         await using var client = await RawHttp2Client.ConnectAsync(host.Port, receiveBufferSize: 8 * 1024);
         await client.HandshakeAsync();
         var served = await host.NextConnectionAsync();

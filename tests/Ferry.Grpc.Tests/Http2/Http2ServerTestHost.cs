@@ -8,7 +8,8 @@ namespace Ferry.Grpc.Tests.Http2;
 
 /// <summary>
 /// Serves <see cref="Http2ServerConnection"/>s on a loopback port: each accepted socket becomes a duplex pipe over its
-/// NetworkStream, as Kestrel would hand over a transport. Disposing aborts what is still running and waits for it.
+/// NetworkStream, as Kestrel would hand over a transport; with <c>sendOnSocket</c> the connection sends its responses
+/// on the socket itself, as the gateway's plaintext listeners do. Disposing aborts what is still running and waits for it.
 /// </summary>
 internal sealed class Http2ServerTestHost : IAsyncDisposable
 {
@@ -18,15 +19,17 @@ internal sealed class Http2ServerTestHost : IAsyncDisposable
     private readonly IHttp2StreamHandler _handler;
     private readonly Http2ServerOptions _options;
     private readonly int? _sendBufferSize;
+    private readonly bool _sendOnSocket;
     private readonly Channel<ServedConnection> _accepted = Channel.CreateUnbounded<ServedConnection>();
     private readonly List<ServedConnection> _connections = [];
     private readonly Task _accepting;
 
-    public Http2ServerTestHost(IHttp2StreamHandler handler, Http2ServerOptions? options = null, int? sendBufferSize = null)
+    public Http2ServerTestHost(IHttp2StreamHandler handler, Http2ServerOptions? options = null, int? sendBufferSize = null, bool sendOnSocket = false)
     {
         _handler = handler;
         _options = options ?? new Http2ServerOptions();
         _sendBufferSize = sendBufferSize;
+        _sendOnSocket = sendOnSocket;
         _listener.Start();
         _accepting = AcceptAsync();
     }
@@ -87,7 +90,8 @@ internal sealed class Http2ServerTestHost : IAsyncDisposable
                 }
 
                 var stream = new NetworkStream(socket, ownsSocket: true);
-                var connection = new Http2ServerConnection(new DuplexPipe(PipeReader.Create(stream), PipeWriter.Create(stream)), _options, _handler, TimeProvider.System);
+                var connection = new Http2ServerConnection(
+                    new DuplexPipe(PipeReader.Create(stream), PipeWriter.Create(stream)), _options, _handler, TimeProvider.System, _sendOnSocket ? socket : null);
                 var served = new ServedConnection(connection, ServeAsync(connection, stream));
                 lock (_connections)
                 {
