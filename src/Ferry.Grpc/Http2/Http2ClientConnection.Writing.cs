@@ -238,13 +238,7 @@ internal sealed partial class Http2ClientConnection
         var length = data.Length;
         stream.SendWindow -= length;
         _sendWindow -= length;
-        do
-        {
-            var frame = data.Slice(0, Math.Min(data.Length, _peerMaxFrameSize));
-            data = data.Slice(frame.Length);
-            Http2FrameWriter.WriteData(_pending, stream.Id, frame, endStream && data.IsEmpty);
-        }
-        while (!data.IsEmpty);
+        Http2FrameWriter.WriteDataFrames(_pending, stream.Id, data, endStream, _peerMaxFrameSize);
 
         if (endStream)
         {

@@ -214,14 +214,9 @@ internal sealed class Http2ClientStream : IHpackHeaderSink, IDisposable
             return;
         }
 
-        var writer = _body.Writer;
-        foreach (var segment in payload)
-        {
-            writer.Write(segment.Span);
-        }
-
+        Http2FramePayload.AppendData(_body.Writer, payload);
         // Never waits: the pipe has no pause threshold; flow control bounds what it holds.
-        _ = writer.FlushAsync();
+        _ = _body.Writer.FlushAsync();
     }
 
     /// <summary>The response is complete (under the connection's lock).</summary>

@@ -70,6 +70,23 @@ internal static class Http2FrameWriter
         output.Advance(Http2FrameHeader.Size + length);
     }
 
+    /// <summary>
+    /// <paramref name="data"/> as DATA frames of at most <paramref name="maxFrameSize"/> octets, END_STREAM on the last.
+    /// Room for all of them is taken at once: a buffer that grew frame by frame would copy what it held at each step.
+    /// </summary>
+    public static void WriteDataFrames(IBufferWriter<byte> output, int streamId, ReadOnlySequence<byte> data, bool endStream, int maxFrameSize)
+    {
+        var frames = data.IsEmpty ? 1 : (data.Length + maxFrameSize - 1) / maxFrameSize;
+        output.GetSpan((int)(data.Length + frames * Http2FrameHeader.Size));
+        do
+        {
+            var frame = data.Slice(0, Math.Min(data.Length, maxFrameSize));
+            data = data.Slice(frame.Length);
+            WriteData(output, streamId, frame, endStream && data.IsEmpty);
+        }
+        while (!data.IsEmpty);
+    }
+
     /// <summary>A DATA frame whose payload is copied from <paramref name="payload"/> (at most the peer's max frame size).</summary>
     public static void WriteData(IBufferWriter<byte> output, int streamId, in ReadOnlySequence<byte> payload, bool endStream)
     {

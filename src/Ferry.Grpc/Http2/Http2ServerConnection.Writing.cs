@@ -37,6 +37,8 @@ internal sealed partial class Http2ServerConnection
     private const int MaxControlBacklog = 1024 * 1024;
     // Response data is split so that other streams' frames can interleave, whatever frame size the client allows.
     private const int MaxDataFrameSize = 64 * 1024;
+    // Data bigger than the room left in the output buffer is queued in pieces of at least this size.
+    private const int MinOutputPiece = 16 * 1024;
     // A batch buffer up to this size is kept for the next batch; a larger one is returned to the pool.
     private const int MaxRetainedBatch = 64 * 1024;
 
@@ -333,7 +335,7 @@ internal sealed partial class Http2ServerConnection
             ThrowIfCannotWriteData(stream);
 
             var length = data.Length;
-            if (length > stream.SendWindow || length > _sendWindow || (length > 0 && _pending.WrittenCount >= _options.MaxBufferedOutput))
+            if (length > stream.SendWindow || length > _sendWindow || (length > 0 && length > OutputRoomLocked()))
             {
                 return false;
             }
@@ -377,12 +379,15 @@ internal sealed partial class Http2ServerConnection
                 }
                 else
                 {
-                    var allowed = Math.Min(Math.Min(stream.SendWindow, _sendWindow), data.Length);
-                    if (allowed <= 0 || _pending.WrittenCount >= _options.MaxBufferedOutput)
+                    var windows = Math.Min(Math.Min(stream.SendWindow, _sendWindow), data.Length);
+                    // Output room is only worth taking a piece at a time if the piece is not tiny.
+                    var room = OutputRoomLocked();
+                    var allowed = windows <= room ? windows : room >= MinOutputPiece ? room : 0;
+                    if (allowed <= 0)
                     {
                         wait = stream.WaitForWindow();
                         _blockedStreams.Add(stream);
-                        _outputBlocked |= allowed > 0;
+                        _outputBlocked |= windows > 0;
                         // Headers queued for this write leave while it waits.
                         signal = _pending.WrittenCount > 0 && ScheduleWrite();
                     }
@@ -408,6 +413,13 @@ internal sealed partial class Http2ServerConnection
         }
     }
 
+    /// <summary>
+    /// How many more DATA octets may be queued for the writer (under the lock): what waits in <see cref="_pending"/>
+    /// stays within <see cref="Http2ServerOptions.MaxBufferedOutput"/>, so a batch never grows past it, however much
+    /// a client's windows allow.
+    /// </summary>
+    private long OutputRoomLocked() => _options.MaxBufferedOutput - _pending.WrittenCount;
+
     private static void ThrowIfCannotWriteData(Http2ServerStream stream)
     {
         if (!stream.HeadersSent)
@@ -427,14 +439,7 @@ internal sealed partial class Http2ServerConnection
         var length = data.Length;
         stream.SendWindow -= length;
         _sendWindow -= length;
-        var frameSize = Math.Min(_peerMaxFrameSize, MaxDataFrameSize);
-        do
-        {
-            var frame = data.Slice(0, Math.Min(data.Length, frameSize));
-            data = data.Slice(frame.Length);
-            Http2FrameWriter.WriteData(_pending, stream.Id, frame, endStream && data.IsEmpty);
-        }
-        while (!data.IsEmpty);
+        Http2FrameWriter.WriteDataFrames(_pending, stream.Id, data, endStream, Math.Min(_peerMaxFrameSize, MaxDataFrameSize));
 
         if (endStream)
         {

@@ -43,10 +43,11 @@ internal sealed record Http2ServerOptions
     public int MaxEmptyFramesPerSecond { get; init; } = 1000;
 
     /// <summary>
-    /// Response bytes queued on one connection for a client that does not read (its TCP window full) before response
-    /// writers wait: with large HTTP/2 windows, flow control alone would let a slow client pin memory.
+    /// Response bytes queued on one connection before response writers wait for the writer to take them: with large
+    /// HTTP/2 windows, flow control alone would let a client that does not read (its TCP window full) pin memory. It
+    /// is also the most one write to the client carries; more per write saves nothing once writes are this large.
     /// </summary>
-    public int MaxBufferedOutput { get; init; } = 1024 * 1024;
+    public int MaxBufferedOutput { get; init; } = 256 * 1024;
 
     /// <summary>How long a graceful shutdown waits for the client to answer its PING before naming the last stream it serves.</summary>
     public TimeSpan ShutdownPingTimeout { get; init; } = TimeSpan.FromSeconds(1);

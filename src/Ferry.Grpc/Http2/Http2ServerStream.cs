@@ -210,11 +210,7 @@ internal sealed class Http2ServerStream
     /// <summary>Appends a DATA payload to the body, made visible by <see cref="FlushBody"/> (under the connection's lock).</summary>
     internal void DeliverData(in ReadOnlySequence<byte> payload)
     {
-        var writer = _body!.Writer;
-        foreach (var segment in payload)
-        {
-            writer.Write(segment.Span);
-        }
+        Http2FramePayload.AppendData(_body!.Writer, payload);
     }
 
     /// <summary>Makes delivered data readable (under the connection's lock). Never waits: the pipe has no pause threshold.</summary>
