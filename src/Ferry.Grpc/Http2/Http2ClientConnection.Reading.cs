@@ -31,19 +31,28 @@ internal sealed partial class Http2ClientConnection
                 }
 
                 var buffer = result.Buffer;
+                AsyncSignal.BeginBatch();
                 try
                 {
-                    while (Http2FramePayload.TryReadFrame(ref buffer, _options.MaxFrameSize, out var header, out var payload))
+                    try
                     {
-                        ProcessFrame(header, payload);
+                        while (Http2FramePayload.TryReadFrame(ref buffer, _options.MaxFrameSize, out var header, out var payload))
+                        {
+                            ProcessFrame(header, payload);
+                        }
                     }
+                    finally
+                    {
+                        _input.AdvanceTo(buffer.Start, buffer.End);
+                    }
+
+                    SignalArrivedHeaders();
                 }
                 finally
                 {
-                    _input.AdvanceTo(buffer.Start, buffer.End);
+                    // What the responses of this batch queued for their callers' connections, and our answers, leave now.
+                    AsyncSignal.EndBatch();
                 }
-
-                SignalArrivedHeaders();
 
                 if (result.IsCompleted)
                 {
