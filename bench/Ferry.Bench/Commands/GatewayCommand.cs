@@ -24,7 +24,6 @@ internal static class GatewayCommand
         var command = new Command("gateway", "Run the Ferry gateway in front of one backend for benchmarking.") { listen, backend, admin, accessLog, allocations };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            SocketCompletions.PreferInline();
             var config = new GatewayConfig
             {
                 Source = "Ferry.Bench",
@@ -48,7 +47,7 @@ internal static class GatewayCommand
             using var sampler = parse.GetValue(allocations) ? new AllocationSampler() : null;
             await using (var host = await GatewayHost.StartAsync(config, options, cancellationToken))
             {
-                Console.WriteLine($"LISTENING {host.GetListenerEndPoint("bench").Port} {ProcessInfo.Describe()} socket_completions={SocketCompletions.Mode}");
+                Console.WriteLine($"LISTENING {host.GetListenerEndPoint("bench").Port} {ProcessInfo.Describe()}");
                 await host.WaitForShutdownAsync(cancellationToken);
             }
 

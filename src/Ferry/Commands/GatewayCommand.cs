@@ -29,7 +29,6 @@ internal static class GatewayCommand
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            SocketCompletions.PreferInline();
             if (parse.GetValue(config) is { } file)
             {
                 return await RunFromFileAsync(file, parse.GetValue(check), cancellationToken);
