@@ -31,28 +31,19 @@ internal sealed partial class Http2ClientConnection
                 }
 
                 var buffer = result.Buffer;
-                AsyncSignal.BeginBatch();
                 try
                 {
-                    try
+                    while (Http2FramePayload.TryReadFrame(ref buffer, _options.MaxFrameSize, out var header, out var payload))
                     {
-                        while (Http2FramePayload.TryReadFrame(ref buffer, _options.MaxFrameSize, out var header, out var payload))
-                        {
-                            ProcessFrame(header, payload);
-                        }
+                        ProcessFrame(header, payload);
                     }
-                    finally
-                    {
-                        _input.AdvanceTo(buffer.Start, buffer.End);
-                    }
-
-                    SignalArrivedHeaders();
                 }
                 finally
                 {
-                    // What the responses of this batch queued for their callers' connections, and our answers, leave now.
-                    AsyncSignal.EndBatch();
+                    _input.AdvanceTo(buffer.Start, buffer.End);
                 }
+
+                SignalArrivedHeaders();
 
                 if (result.IsCompleted)
                 {

@@ -42,29 +42,19 @@ internal sealed partial class Http2ServerConnection
                 }
 
                 var buffer = result.Buffer;
-                AsyncSignal.BeginBatch();
                 try
                 {
-                    try
+                    while (Http2FramePayload.TryReadFrame(ref buffer, _options.MaxFrameSize, out var header, out var payload))
                     {
-                        while (Http2FramePayload.TryReadFrame(ref buffer, _options.MaxFrameSize, out var header, out var payload))
-                        {
-                            ProcessFrame(header, payload);
-                        }
+                        ProcessFrame(header, payload);
                     }
-                    finally
-                    {
-                        _input.AdvanceTo(buffer.Start, buffer.End);
-                    }
-
-                    EndBatch();
                 }
                 finally
                 {
-                    // What the batch's requests queued on upstream connections, and its answers here, leave now.
-                    AsyncSignal.EndBatch();
+                    _input.AdvanceTo(buffer.Start, buffer.End);
                 }
 
+                EndBatch();
                 if (result.IsCompleted)
                 {
                     Close(new IOException(buffer.IsEmpty ? "The client closed the connection." : "The client closed the connection in the middle of a frame."), goAway: null);
