@@ -104,7 +104,11 @@ internal sealed partial class GrpcForwarder(ILogger<GrpcForwarder> logger, TimeP
         {
             try
             {
-                stream = await endpoint.Pool.OpenStreamAsync(WriteRequestHeaders, new UpstreamRequest(downstream, route, endpoint, call), call.Token).ConfigureAwait(false);
+                var upstreamRequest = new UpstreamRequest(downstream, route, endpoint, call);
+                if (!endpoint.Pool.TryOpenStream(WriteRequestHeaders, upstreamRequest, out stream))
+                {
+                    stream = await endpoint.Pool.OpenStreamAsync(WriteRequestHeaders, upstreamRequest, call.Token).ConfigureAwait(false);
+                }
             }
             catch (UpstreamConnectException ex) when (call.Reason == CancelReason.None)
             {
@@ -125,7 +129,7 @@ internal sealed partial class GrpcForwarder(ILogger<GrpcForwarder> logger, TimeP
             // Whatever ends the call (client gone, deadline, lifetime, idle, the response done) resets the backend
             // stream if it is still open.
             request = new RequestPump(downstream.Stream, stream, call, replay: call.Outcome.Attempts > 1);
-            using var reset = call.Token.UnsafeRegister(static s => ((RequestPump)s!).Abort(), request);
+            call.Attach(request);
             requestPump = request.RunAsync();
             try
             {
@@ -164,9 +168,13 @@ internal sealed partial class GrpcForwarder(ILogger<GrpcForwarder> logger, TimeP
                 await requestPump.ConfigureAwait(false);
             }
 
-            if (!replaying)
+            if (request is not null)
             {
-                request?.Commit();
+                call.Detach(request);
+                if (!replaying)
+                {
+                    request.Commit();
+                }
             }
 
             stream?.Dispose();

@@ -124,7 +124,7 @@ internal sealed class RequestPump(Http2ServerStream source, Http2ClientStream st
                 }
             }
         }
-        catch (Exception) when (_stopped || call.Token.IsCancellationRequested || stream.IsClosed)
+        catch (Exception) when (_stopped || call.IsOver || stream.IsClosed)
         {
             // The call is ending anyway; whoever ended it reports why.
         }

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using Ferry.Grpc.Http2;
 
@@ -37,18 +38,33 @@ internal sealed class UpstreamConnectionPool : IAsyncDisposable
     /// (the caller does one of the two). Throws <see cref="UpstreamConnectException"/> when no connection could be
     /// made, or none had a free stream within the dial timeout, before any byte of the call was sent.
     /// </summary>
+    /// <summary>
+    /// Opens a stream on a connection that has room now, as <see cref="OpenStreamAsync"/> would; false when none has
+    /// (the caller then waits in <see cref="OpenStreamAsync"/>).
+    /// </summary>
+    public bool TryOpenStream<TState>(Action<Http2HeaderWriter, TState> writeHeaders, TState state, [NotNullWhen(true)] out Http2ClientStream? stream)
+    {
+        foreach (var connection in Volatile.Read(ref _connections))
+        {
+            if (connection.TryOpenStream(writeHeaders, state, endStream: false, flush: false, out stream))
+            {
+                return true;
+            }
+        }
+
+        stream = null;
+        return false;
+    }
+
     public async ValueTask<Http2ClientStream> OpenStreamAsync<TState>(Action<Http2HeaderWriter, TState> writeHeaders, TState state, CancellationToken cancellationToken)
     {
         long? waitingSince = null;
         Task? freed = null;
         while (true)
         {
-            foreach (var connection in Volatile.Read(ref _connections))
+            if (TryOpenStream(writeHeaders, state, out var stream))
             {
-                if (connection.TryOpenStream(writeHeaders, state, endStream: false, flush: false, out var stream))
-                {
-                    return stream;
-                }
+                return stream;
             }
 
             if (freed is not null)
