@@ -248,4 +248,57 @@ public sealed class Http2ServerFlowControlTests
         Assert.Equal(Total, total);
         Assert.Empty(handler.Failures);
     }
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Writes_larger_than_the_output_buffer_go_out_whole_in_pieces_beside_another_streams(bool sendOnSocket)
+    {
+        // Windows allow everything at once; the output buffer (64 KiB here) does not, so each write leaves in pieces
+        // while the other stream's write waits for room too.
+        var bodies = Enumerable.Range(1, 2).Select(n => Enumerable.Range(0, 1024 * 1024).Select(i => (byte)(i * n)).ToArray()).ToArray();
+        var started = 0;
+        var bothOpen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handler = new TestStreamHandler(async stream =>
+        {
+            if (Interlocked.Increment(ref started) == 2)
+            {
+                bothOpen.SetResult();
+            }
+
+            await bothOpen.Task.WaitAsync(Timeout);
+            Ok(stream);
+            var body = bodies[(stream.Id - 1) / 2];
+            Assert.False(stream.TryWriteData(new ReadOnlySequence<byte>(body), endStream: true), "more than the output buffer cannot be queued at once");
+            await stream.WriteDataAsync(new ReadOnlySequence<byte>(body), endStream: true).AsTask().WaitAsync(Timeout);
+        });
+        await using var host = new Http2ServerTestHost(handler, new Http2ServerOptions { MaxBufferedOutput = 64 * 1024 }, sendOnSocket: sendOnSocket);
+        await using var client = await RawHttp2Client.ConnectAndHandshakeAsync(host.Port, (Http2SettingId.InitialWindowSize, 16 * 1024 * 1024));
+        await client.SendWindowUpdateAsync(0, 16 * 1024 * 1024);
+
+        await client.SendRequestAsync(1, endStream: true);
+        await client.SendRequestAsync(3, endStream: true);
+
+        var received = new Dictionary<int, MemoryStream> { [1] = new(), [3] = new() };
+        var ended = 0;
+        while (ended < 2)
+        {
+            var frame = await client.ReadFrameAsync();
+            if (frame.Header.Type != Http2FrameType.Data)
+            {
+                continue;
+            }
+
+            Assert.True(frame.Payload.Length <= 16_384, "DATA frames respect the client's max frame size.");
+            received[frame.Header.StreamId].Write(frame.Payload);
+
+            if (frame.Header.IsEndStream)
+            {
+                ended++;
+            }
+        }
+
+        Assert.Equal(bodies[0], received[1].ToArray());
+        Assert.Equal(bodies[1], received[3].ToArray());
+        Assert.Empty(handler.Failures);
+    }
 }
