@@ -67,9 +67,11 @@ internal sealed partial class GrpcForwarder
             return;
         }
 
-        var status = EndResponse(downstream, upstream, headersSent);
+        // Recorded before the client can see the status, so a call it makes next is balanced knowing the outcome.
+        var status = GrpcStatusOf(upstream.EndedWithHeaders ? upstream.Headers : upstream.Trailers);
         call.Outcome.GrpcStatus = status;
         RecordEndpointResult(endpoint, status);
+        EndResponse(downstream, upstream, headersSent);
     }
 
     /// <summary>Queues the backend's response headers unless they went already; returns true (they are sent).</summary>
@@ -86,40 +88,32 @@ internal sealed partial class GrpcForwarder
     /// <summary>
     /// Ends the client's response as the backend ended its own. A response with no body whose headers have not gone
     /// out yet is sent as trailers-only (status in the headers): an empty body followed by trailers is what some
-    /// proxies mangle. Returns the grpc-status the client will see, or -1 if there is none.
+    /// proxies mangle.
     /// </summary>
-    private static int EndResponse(Http2ServerStream downstream, Http2ClientStream upstream, bool headersSent)
+    private static void EndResponse(Http2ServerStream downstream, Http2ClientStream upstream, bool headersSent)
     {
-        IReadOnlyList<KeyValuePair<string, string>> statusFields;
         if (upstream.EndedWithHeaders)
         {
-            statusFields = upstream.Headers;
             downstream.WriteHeaders(upstream.StatusCode, upstream.Headers, WriteFields, endStream: true);
         }
         else if (!headersSent)
         {
-            statusFields = upstream.Trailers;
             downstream.WriteHeaders(upstream.StatusCode, upstream, static (headers, upstream) =>
             {
                 WriteFields(headers, upstream.Headers);
                 WriteFields(headers, upstream.Trailers);
             }, endStream: true);
         }
-        else
+        else if (upstream.Trailers.Count > 0)
         {
-            statusFields = upstream.Trailers;
-            if (statusFields.Count > 0)
-            {
-                downstream.WriteTrailers(statusFields, WriteFields);
-            }
-            else if (!downstream.TryWriteData(ReadOnlySequence<byte>.Empty, endStream: true))
-            {
-                downstream.Reset(Http2ErrorCode.InternalError);
-            }
+            downstream.WriteTrailers(upstream.Trailers, WriteFields);
+        }
+        else if (!downstream.TryWriteData(ReadOnlySequence<byte>.Empty, endStream: true))
+        {
+            downstream.Reset(Http2ErrorCode.InternalError);
         }
 
         downstream.Flush();
-        return GrpcStatusOf(statusFields);
     }
 
     private static void WriteFields(Http2HeaderWriter headers, IReadOnlyList<KeyValuePair<string, string>> fields)
