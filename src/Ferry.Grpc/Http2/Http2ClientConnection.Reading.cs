@@ -355,7 +355,7 @@ internal sealed partial class Http2ClientConnection
 
             Http2FrameWriter.WriteSettingsAck(_pending);
             signal = ScheduleWrite();
-            WakeBlockedStreams();
+            WakeWindowBlockedStreams();
         }
 
         _settingsReceived.TrySetResult();
@@ -496,6 +496,8 @@ internal sealed partial class Http2ClientConnection
                 {
                     throw new Http2ConnectionException(Http2ErrorCode.FlowControlError, "WINDOW_UPDATE made the connection window exceed 2^31-1.");
                 }
+
+                GrantWindowLocked();
             }
             else if (FindStream(header) is { } stream)
             {
@@ -504,9 +506,11 @@ internal sealed partial class Http2ClientConnection
                     signal = FailStreamLocked(stream, increment == 0 ? Http2ErrorCode.ProtocolError : Http2ErrorCode.FlowControlError, "invalid WINDOW_UPDATE on the stream");
                     finished = stream;
                 }
+                else
+                {
+                    WakeIfWindowBlocked(stream);
+                }
             }
-
-            WakeBlockedStreams();
         }
 
         AfterRead(signal, finished);

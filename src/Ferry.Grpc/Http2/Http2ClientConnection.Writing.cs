@@ -11,7 +11,9 @@ namespace Ferry.Grpc.Http2;
 internal sealed partial class Http2ClientConnection
 {
     private readonly AsyncSignal _writeSignal = new();
-    private readonly List<Http2ClientStream> _blockedStreams = [];
+    private readonly Http2SendTurns<Http2ClientStream> _sendTurns = new();
+    // Streams waiting for the server to open their own window.
+    private readonly List<Http2ClientStream> _windowBlockedStreams = [];
     private PooledBufferWriter _pending;
     private PooledBufferWriter _spare;
     private bool _writeScheduled;
@@ -114,7 +116,7 @@ internal sealed partial class Http2ClientConnection
         {
             ThrowIfCannotSend(stream);
             var length = data.Length;
-            if (length > stream.SendWindow || length > _sendWindow)
+            if (length > stream.SendWindow || length > _sendWindow || (length > 0 && _sendTurns.IsBusy))
             {
                 return false;
             }
@@ -129,39 +131,78 @@ internal sealed partial class Http2ClientConnection
 
     internal async ValueTask WriteDataAsync(Http2ClientStream stream, ReadOnlySequence<byte> data, bool endStream)
     {
-        while (true)
+        try
         {
-            Task? wait = null;
-            bool signal;
+            while (true)
+            {
+                Task? wait = null;
+                bool signal;
+                lock (_sync)
+                {
+                    var turn = _sendTurns.Take(stream);
+                    ThrowIfCannotSend(stream);
+                    if (data.IsEmpty)
+                    {
+                        WriteDataFrames(stream, data, endStream);
+                        signal = ScheduleWrite();
+                    }
+                    else if (stream.SendWindow <= 0)
+                    {
+                        // Only the server's WINDOW_UPDATE for this stream helps; others may use the window meanwhile.
+                        wait = stream.WaitForWindow();
+                        _windowBlockedStreams.Add(stream);
+                        // HEADERS held back for this write go out while it waits.
+                        signal = _pending.WrittenCount > 0 && ScheduleWrite();
+                    }
+                    else if (_sendWindow <= 0 || (!turn && _sendTurns.IsBusy))
+                    {
+                        // The connection window is shared: first in line when it opens, if this stream had the turn.
+                        wait = _sendTurns.Wait(stream, first: turn);
+                        signal = _pending.WrittenCount > 0 && ScheduleWrite();
+                    }
+                    else
+                    {
+                        var allowed = Math.Min(Math.Min(stream.SendWindow, _sendWindow), data.Length);
+                        if (_sendTurns.HasWaiters)
+                        {
+                            allowed = Math.Min(allowed, Http2SendTurns<Http2ClientStream>.Share);
+                        }
+
+                        var chunk = data.Slice(0, allowed);
+                        data = data.Slice(allowed);
+                        WriteDataFrames(stream, chunk, endStream && data.IsEmpty);
+                        signal = ScheduleWrite();
+                        if (!data.IsEmpty && _sendTurns.HasWaiters)
+                        {
+                            wait = _sendTurns.Wait(stream, first: false);
+                        }
+                    }
+
+                    GrantWindowLocked();
+                }
+
+                AfterWrite(stream, signal);
+                if (wait is not null)
+                {
+                    await wait.ConfigureAwait(false);
+                }
+                else if (data.IsEmpty)
+                {
+                    return;
+                }
+            }
+        }
+        catch
+        {
+            // Failed while waiting or woken: it waits no more, and its place in line goes to the next stream.
             lock (_sync)
             {
-                ThrowIfCannotSend(stream);
-                var allowed = Math.Min(Math.Min(stream.SendWindow, _sendWindow), data.Length);
-                if (allowed <= 0 && !data.IsEmpty)
-                {
-                    wait = stream.WaitForWindow();
-                    _blockedStreams.Add(stream);
-                    // HEADERS held back for this write go out while it waits.
-                    signal = _pending.WrittenCount > 0 && ScheduleWrite();
-                }
-                else
-                {
-                    var chunk = data.Slice(0, allowed);
-                    data = data.Slice(allowed);
-                    WriteDataFrames(stream, chunk, endStream && data.IsEmpty);
-                    signal = ScheduleWrite();
-                }
+                _sendTurns.Take(stream);
+                _windowBlockedStreams.Remove(stream);
+                GrantWindowLocked();
             }
 
-            AfterWrite(stream, signal);
-            if (wait is not null)
-            {
-                await wait.ConfigureAwait(false);
-            }
-            else if (data.IsEmpty)
-            {
-                return;
-            }
+            throw;
         }
     }
 
@@ -250,15 +291,36 @@ internal sealed partial class Http2ClientConnection
         }
     }
 
-    /// <summary>Wakes streams waiting for window after the server granted some (under the lock).</summary>
-    private void WakeBlockedStreams()
+    /// <summary>Wakes the streams waiting for their own window (under the lock); they retry and wait again if need be.</summary>
+    private void WakeWindowBlockedStreams()
     {
-        foreach (var stream in _blockedStreams)
+        foreach (var stream in _windowBlockedStreams)
         {
             stream.WakeWindowWaiter();
         }
 
-        _blockedStreams.Clear();
+        _windowBlockedStreams.Clear();
+    }
+
+    /// <summary>The server opened the stream's window (under the lock): wakes its writer if it waited for that.</summary>
+    private void WakeIfWindowBlocked(Http2ClientStream stream)
+    {
+        if (_windowBlockedStreams.Remove(stream))
+        {
+            stream.WakeWindowWaiter();
+        }
+    }
+
+    /// <summary>
+    /// Hands the connection window to the first waiting stream if it is open and no stream holds it already (under
+    /// the lock): after a stream used its turn or gave it up, or the server's WINDOW_UPDATE opened the window.
+    /// </summary>
+    private void GrantWindowLocked()
+    {
+        if (_sendWindow > 0)
+        {
+            _sendTurns.GrantNext();
+        }
     }
 
     /// <summary>The caller consumed body bytes: grant the server that much stream window again, in batches.</summary>

@@ -11,7 +11,7 @@ namespace Ferry.Grpc.Http2;
 /// credit), then reads <see cref="Trailers"/>. Disposing a stream that has not finished resets it (CANCEL).
 /// The connection's read loop is the only writer of the body pipe, always under the connection's lock.
 /// </summary>
-internal sealed class Http2ClientStream : IHpackHeaderSink, IDisposable
+internal sealed class Http2ClientStream : IHpackHeaderSink, IHttp2Sender, IDisposable
 {
     internal static readonly PipeOptions BodyPipeOptions = new(
         pauseWriterThreshold: 0, resumeWriterThreshold: 0, readerScheduler: PipeScheduler.ThreadPool,
@@ -252,7 +252,10 @@ internal sealed class Http2ClientStream : IHpackHeaderSink, IDisposable
         WakeWindowWaiter(error);
     }
 
-    internal Task WaitForWindow()
+    /// <inheritdoc />
+    public bool AwaitingTurn { get; set; }
+
+    public Task WaitForWindow()
     {
         _windowWaiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         return _windowWaiter.Task;
@@ -271,6 +274,8 @@ internal sealed class Http2ClientStream : IHpackHeaderSink, IDisposable
             waiter?.TrySetException(error);
         }
     }
+
+    void IHttp2Sender.WakeSender() => WakeWindowWaiter();
 
     private static int ParseStatus(string value) =>
         value.Length == 3 && int.TryParse(value, System.Globalization.NumberStyles.None, null, out var status) && status >= 100 ? status : 0;

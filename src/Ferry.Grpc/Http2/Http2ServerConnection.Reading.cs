@@ -343,7 +343,8 @@ internal sealed partial class Http2ServerConnection
             Http2FrameWriter.WriteSettingsAck(_pending);
             AddControlBacklogLocked(Http2FrameHeader.Size);
             _signalAfterBatch |= ScheduleWrite();
-            WakeBlockedStreams();
+            WakeWindowBlockedStreams();
+            GrantCapacityLocked();
             if (!_settingsReceived)
             {
                 _settingsReceived = true;
@@ -461,7 +462,7 @@ internal sealed partial class Http2ServerConnection
                     throw new Http2ConnectionException(Http2ErrorCode.FlowControlError, "WINDOW_UPDATE made the connection window exceed 2^31-1.");
                 }
 
-                WakeBlockedStreams();
+                GrantCapacityLocked();
             }
 
             return;
@@ -485,7 +486,7 @@ internal sealed partial class Http2ServerConnection
             }
             else
             {
-                WakeBlockedStreams();
+                WakeIfWindowBlocked(stream);
             }
         }
     }

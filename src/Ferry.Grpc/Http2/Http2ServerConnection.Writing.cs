@@ -16,13 +16,13 @@ namespace Ferry.Grpc.Http2;
 internal sealed partial class Http2ServerConnection
 {
     private readonly AsyncSignal _writeSignal = new();
-    private readonly List<Http2ServerStream> _blockedStreams = [];
+    private readonly Http2SendTurns<Http2ServerStream> _sendTurns = new();
+    // Streams waiting for the client to open their own window.
+    private readonly List<Http2ServerStream> _windowBlockedStreams = [];
     private PooledBufferWriter _pending = new();
     private PooledBufferWriter _spare = new();
     private bool _writeScheduled;
     private bool _prefaceSent;
-    // Some stream waits for the writer to take _pending (it was over the options' MaxBufferedOutput).
-    private bool _outputBlocked;
     // Why the writer stopped before the connection closed normally; output still buffered in the transport is dropped.
     private Exception? _outputFailure;
     // Bytes of answers to the client's frames (acks, resets, window updates) queued since a write last completed.
@@ -127,11 +127,7 @@ internal sealed partial class Http2ServerConnection
                         batch = _pending;
                         _pending = _spare;
                         _spare = batch;
-                        if (_outputBlocked)
-                        {
-                            _outputBlocked = false;
-                            WakeBlockedStreams();
-                        }
+                        GrantCapacityLocked();
                     }
 
                     var sent = await SendAsync(batch.WrittenMemory).ConfigureAwait(false);
@@ -335,7 +331,7 @@ internal sealed partial class Http2ServerConnection
             ThrowIfCannotWriteData(stream);
 
             var length = data.Length;
-            if (length > stream.SendWindow || length > _sendWindow || (length > 0 && length > OutputRoomLocked()))
+            if (length > stream.SendWindow || length > _sendWindow || (length > 0 && (length > OutputRoomLocked() || _sendTurns.IsBusy)))
             {
                 return false;
             }
@@ -355,61 +351,115 @@ internal sealed partial class Http2ServerConnection
 
     internal async ValueTask WriteDataAsync(Http2ServerStream stream, ReadOnlySequence<byte> data, bool endStream, CancellationToken cancellationToken)
     {
-        while (true)
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            Task? wait = null;
-            var signal = false;
-            lock (_sync)
+            while (true)
             {
-                if (stream.Closed || _closed is not null)
+                cancellationToken.ThrowIfCancellationRequested();
+                Task? wait = null;
+                var signal = false;
+                lock (_sync)
                 {
-                    throw stream.Failure ?? new IOException("The stream is closed.");
-                }
-
-                ThrowIfCannotWriteData(stream);
-
-                if (data.IsEmpty)
-                {
-                    if (endStream)
+                    var turn = _sendTurns.Take(stream);
+                    if (stream.Closed || _closed is not null)
                     {
-                        WriteDataFrames(stream, data, endStream: true);
-                        signal = ScheduleWrite();
+                        GrantCapacityLocked();
+                        throw stream.Failure ?? new IOException("The stream is closed.");
                     }
-                }
-                else
-                {
-                    var windows = Math.Min(Math.Min(stream.SendWindow, _sendWindow), data.Length);
-                    // Output room is only worth taking a piece at a time if the piece is not tiny.
-                    var room = OutputRoomLocked();
-                    var allowed = windows <= room ? windows : room >= MinOutputPiece ? room : 0;
-                    if (allowed <= 0)
+
+                    ThrowIfCannotWriteData(stream);
+
+                    if (data.IsEmpty)
                     {
+                        if (endStream)
+                        {
+                            WriteDataFrames(stream, data, endStream: true);
+                            signal = ScheduleWrite();
+                        }
+
+                        GrantCapacityLocked();
+                    }
+                    else if (stream.SendWindow <= 0)
+                    {
+                        // Only the client's WINDOW_UPDATE for this stream helps; others may use the capacity meanwhile.
                         wait = stream.WaitForWindow();
-                        _blockedStreams.Add(stream);
-                        _outputBlocked |= windows > 0;
-                        // Headers queued for this write leave while it waits.
+                        _windowBlockedStreams.Add(stream);
+                        signal = _pending.WrittenCount > 0 && ScheduleWrite();
+                        GrantCapacityLocked();
+                    }
+                    else if (!turn && _sendTurns.IsBusy)
+                    {
+                        wait = _sendTurns.Wait(stream, first: false);
                         signal = _pending.WrittenCount > 0 && ScheduleWrite();
                     }
                     else
                     {
-                        var chunk = data.Slice(0, allowed);
-                        data = data.Slice(allowed);
-                        WriteDataFrames(stream, chunk, endStream && data.IsEmpty);
-                        signal = ScheduleWrite();
+                        var windows = Math.Min(Math.Min(stream.SendWindow, _sendWindow), data.Length);
+                        // Output room is only worth taking a piece at a time if the piece is not tiny.
+                        var room = OutputRoomLocked();
+                        var allowed = windows <= room ? windows : room >= MinOutputPiece ? room : 0;
+                        if (allowed <= 0)
+                        {
+                            // The connection window or the output buffer is full: first in line when it frees.
+                            wait = _sendTurns.Wait(stream, first: turn);
+                            // Headers queued for this write leave while it waits.
+                            signal = _pending.WrittenCount > 0 && ScheduleWrite();
+                        }
+                        else
+                        {
+                            if (_sendTurns.HasWaiters)
+                            {
+                                allowed = Math.Min(allowed, Http2SendTurns<Http2ServerStream>.Share);
+                            }
+
+                            var chunk = data.Slice(0, allowed);
+                            data = data.Slice(allowed);
+                            WriteDataFrames(stream, chunk, endStream && data.IsEmpty);
+                            signal = ScheduleWrite();
+                            if (!data.IsEmpty && _sendTurns.HasWaiters)
+                            {
+                                wait = _sendTurns.Wait(stream, first: false);
+                            }
+
+                            GrantCapacityLocked();
+                        }
                     }
                 }
+
+                AfterWrite(signal);
+                if (wait is not null)
+                {
+                    await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+                else if (data.IsEmpty)
+                {
+                    return;
+                }
+            }
+        }
+        catch
+        {
+            // Cancelled or failed while waiting or woken: it waits no more, and its place in line goes to the next stream.
+            lock (_sync)
+            {
+                _sendTurns.Take(stream);
+                _windowBlockedStreams.Remove(stream);
+                GrantCapacityLocked();
             }
 
-            AfterWrite(signal);
-            if (wait is not null)
-            {
-                await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            else if (data.IsEmpty)
-            {
-                return;
-            }
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Hands the shared capacity to the first waiting stream if there is some to hand and no stream holds it already
+    /// (under the lock): after a stream used its turn or gave it up, or the writer or a window update freed capacity.
+    /// </summary>
+    private void GrantCapacityLocked()
+    {
+        if (_sendWindow > 0 && OutputRoomLocked() >= MinOutputPiece)
+        {
+            _sendTurns.GrantNext();
         }
     }
 
@@ -457,15 +507,24 @@ internal sealed partial class Http2ServerConnection
         }
     }
 
-    /// <summary>Wakes the streams waiting for window or output room (under the lock); they retry and wait again if need be.</summary>
-    private void WakeBlockedStreams()
+    /// <summary>Wakes the streams waiting for their own window (under the lock); they retry and wait again if need be.</summary>
+    private void WakeWindowBlockedStreams()
     {
-        foreach (var stream in _blockedStreams)
+        foreach (var stream in _windowBlockedStreams)
         {
             stream.WakeWindowWaiter();
         }
 
-        _blockedStreams.Clear();
+        _windowBlockedStreams.Clear();
+    }
+
+    /// <summary>The client opened the stream's window (under the lock): wakes its writer if it waited for that.</summary>
+    private void WakeIfWindowBlocked(Http2ServerStream stream)
+    {
+        if (_windowBlockedStreams.Remove(stream))
+        {
+            stream.WakeWindowWaiter();
+        }
     }
 
     internal void Flush()

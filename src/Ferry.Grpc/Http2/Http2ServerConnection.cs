@@ -298,7 +298,8 @@ internal sealed partial class Http2ServerConnection : IAsyncDisposable
             Volatile.Write(ref _openStreams, 0);
         }
 
-        _blockedStreams.Clear();
+        _windowBlockedStreams.Clear();
+        _sendTurns.Clear();
         ThreadPool.UnsafeQueueUserWorkItem(static connection => connection.FinishClose(), this, preferLocal: false);
         return true;
     }

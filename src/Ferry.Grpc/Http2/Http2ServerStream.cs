@@ -16,7 +16,7 @@ namespace Ferry.Grpc.Http2;
 /// the end of the response ask by themselves). Once the stream is closed, header writes are dropped and data writes
 /// fail: the handler learns of it from <see cref="OnAborted"/> or a failed read or data write.
 /// </summary>
-internal sealed class Http2ServerStream
+internal sealed class Http2ServerStream : IHttp2Sender
 {
     internal static readonly PipeOptions BodyPipeOptions = new(
         pauseWriterThreshold: 0, resumeWriterThreshold: 0, readerScheduler: PipeScheduler.ThreadPool,
@@ -227,7 +227,10 @@ internal sealed class Http2ServerStream
         WakeWindowWaiter();
     }
 
-    internal Task WaitForWindow()
+    /// <inheritdoc />
+    public bool AwaitingTurn { get; set; }
+
+    public Task WaitForWindow()
     {
         _windowWaiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         return _windowWaiter.Task;
@@ -239,4 +242,6 @@ internal sealed class Http2ServerStream
         _windowWaiter = null;
         waiter?.TrySetResult();
     }
+
+    void IHttp2Sender.WakeSender() => WakeWindowWaiter();
 }

@@ -367,6 +367,98 @@ public sealed class Http2ClientConnectionTests
     }
 
     [Fact]
+    public async Task Uploads_sharing_the_connection_window_take_turns()
+    {
+        // Streams may each send 1 MiB, the connection only 64 KiB until the server grants more, frame by frame.
+        await using var server = new ScriptedHttp2Server();
+        await using var connection = await server.ConnectClientAsync(settings: (Http2SettingId.InitialWindowSize, 1024 * 1024));
+        await server.ReadFrameAsync(Http2FrameType.Settings); // the client's ACK
+        var bodies = Enumerable.Range(1, 3).Select(n => Enumerable.Range(0, 512 * 1024).Select(i => (byte)(i * n)).ToArray()).ToArray();
+        var streams = bodies.Select(_ => Open(connection)).ToArray();
+        var sending = streams.Select((stream, i) => stream.WriteDataAsync(new ReadOnlySequence<byte>(bodies[i]), endStream: true).AsTask()).ToArray();
+
+        var received = new Dictionary<int, MemoryStream>();
+        var (runStream, run, longestRun, ended) = (0, 0L, 0L, 0);
+        while (ended < 3)
+        {
+            var (header, payload) = await server.ReadFrameAsync();
+            if (header.Type != Http2FrameType.Data)
+            {
+                continue;
+            }
+
+            if (payload.Length > 0)
+            {
+                await server.WriteAsync(o => Http2FrameWriter.WriteWindowUpdate(o, 0, payload.Length));
+            }
+
+            if (!received.TryGetValue(header.StreamId, out var body))
+            {
+                received[header.StreamId] = body = new MemoryStream();
+            }
+
+            body.Write(payload);
+            if (ended == 0 && received.Count == 3)
+            {
+                run = header.StreamId == runStream ? run + payload.Length : payload.Length;
+                runStream = header.StreamId;
+                longestRun = Math.Max(longestRun, run);
+            }
+
+            if (header.HasFlag(Http2FrameFlags.EndStream))
+            {
+                Assert.True(received.Count == 3, $"stream {header.StreamId} ended before every stream had sent anything");
+                ended++;
+            }
+        }
+
+        await Task.WhenAll(sending).WaitAsync(Timeout);
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(bodies[i], received[streams[i].Id].ToArray());
+        }
+
+        Assert.True(longestRun <= 2 * Http2SendTurns<Http2ClientStream>.Share, $"while all three were sending, one sent {longestRun} bytes in a row");
+        foreach (var stream in streams)
+        {
+            stream.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task A_stream_reset_while_waiting_for_the_connection_window_gives_its_place_to_the_next()
+    {
+        await using var server = new ScriptedHttp2Server();
+        await using var connection = await server.ConnectClientAsync(settings: (Http2SettingId.InitialWindowSize, 1024 * 1024));
+        await server.ReadFrameAsync(Http2FrameType.Settings); // the client's ACK
+        using var first = Open(connection);
+        using var reset = Open(connection);
+        using var next = Open(connection);
+        await first.WriteDataAsync(new ReadOnlySequence<byte>(new byte[65_535]), endStream: true).AsTask().WaitAsync(Timeout);
+        var failing = reset.WriteDataAsync(new ReadOnlySequence<byte>(new byte[1000]), endStream: true).AsTask();
+        var sending = next.WriteDataAsync(new ReadOnlySequence<byte>(new byte[2000]), endStream: true).AsTask();
+        await Task.Delay(100);
+        Assert.False(failing.IsCompleted);
+        Assert.False(sending.IsCompleted);
+
+        // The reset stream was first in line for the window, the other behind it.
+        await server.SendRstAsync(reset.Id, Http2ErrorCode.Cancel);
+        await Assert.ThrowsAnyAsync<Exception>(() => failing.WaitAsync(Timeout));
+        await server.WriteAsync(o => Http2FrameWriter.WriteWindowUpdate(o, 0, 10_000));
+
+        await sending.WaitAsync(Timeout);
+        var received = 0;
+        while (received < 2000)
+        {
+            var (header, payload) = await server.ReadFrameAsync(Http2FrameType.Data);
+            if (header.StreamId == next.Id)
+            {
+                received += payload.Length;
+            }
+        }
+    }
+
+    [Fact]
     public async Task Consumed_response_data_is_granted_back_to_the_server()
     {
         await using var server = new ScriptedHttp2Server();

@@ -301,4 +301,146 @@ public sealed class Http2ServerFlowControlTests
         Assert.Equal(bodies[1], received[3].ToArray());
         Assert.Empty(handler.Failures);
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Bulk_responses_sharing_a_full_connection_take_turns(bool windowLimited)
+    {
+        // Three 1 MiB responses written at once to a client that reads only once all three wait, held back either by
+        // the connection window (granted back frame by frame as the client reads) or by a small output buffer.
+        const int Size = 1024 * 1024;
+        var bodies = Enumerable.Range(1, 3).Select(n => Enumerable.Range(0, Size).Select(i => (byte)(i * n)).ToArray()).ToArray();
+        var writing = 0;
+        var allWriting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handler = new TestStreamHandler(async stream =>
+        {
+            Ok(stream);
+            var write = stream.WriteDataAsync(new ReadOnlySequence<byte>(bodies[(stream.Id - 1) / 2]), endStream: true).AsTask();
+            if (Interlocked.Increment(ref writing) == 3)
+            {
+                allWriting.SetResult();
+            }
+
+            await write.WaitAsync(Timeout);
+        });
+        var options = windowLimited ? new Http2ServerOptions() : new Http2ServerOptions { MaxBufferedOutput = 64 * 1024 };
+        await using var host = new Http2ServerTestHost(handler, options, sendBufferSize: 16 * 1024);
+        await using var client = await RawHttp2Client.ConnectAsync(host.Port, receiveBufferSize: 16 * 1024);
+        await client.HandshakeAsync((Http2SettingId.InitialWindowSize, 16 * 1024 * 1024));
+        if (!windowLimited)
+        {
+            await client.SendWindowUpdateAsync(0, 16 * 1024 * 1024);
+        }
+
+        foreach (var id in new[] { 1, 3, 5 })
+        {
+            await client.SendRequestAsync(id, endStream: true);
+        }
+
+        await allWriting.Task.WaitAsync(Timeout);
+        await Task.Delay(200);
+
+        // What one stream queued before the others began writing leaves first; from when all three are seen, until
+        // one ends, they must take turns.
+        var received = new Dictionary<int, MemoryStream> { [1] = new(), [3] = new(), [5] = new() };
+        var (runStream, run, longestRun, ended) = (0, 0L, 0L, 0);
+        while (ended < 3)
+        {
+            var frame = await client.ReadFrameAsync();
+            if (frame.Header.Type != Http2FrameType.Data)
+            {
+                continue;
+            }
+
+            if (windowLimited && frame.Payload.Length > 0)
+            {
+                await client.SendWindowUpdateAsync(0, frame.Payload.Length);
+            }
+
+            received[frame.Header.StreamId].Write(frame.Payload);
+            if (ended == 0 && received.Values.All(r => r.Length > 0))
+            {
+                run = frame.Header.StreamId == runStream ? run + frame.Payload.Length : frame.Payload.Length;
+                runStream = frame.Header.StreamId;
+                longestRun = Math.Max(longestRun, run);
+            }
+
+            if (frame.Header.IsEndStream)
+            {
+                Assert.True(received.Values.All(r => r.Length > 0), $"stream {frame.Header.StreamId} ended before every stream had sent anything");
+                ended++;
+            }
+        }
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(bodies[i], received[(i * 2) + 1].ToArray());
+        }
+
+        Assert.True(longestRun <= 2 * Http2SendTurns<Http2ServerStream>.Share, $"while all three were sending, one sent {longestRun} bytes in a row");
+        Assert.Empty(handler.Failures);
+    }
+
+    [Fact]
+    public async Task A_write_cancelled_while_waiting_for_the_connection_window_gives_its_place_to_the_next()
+    {
+        var first = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var waiting = new TaskCompletionSource<(Task Cancelled, Task Next)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var cancel = new CancellationTokenSource();
+        var streams = new TaskCompletionSource<Http2ServerStream>[] { new(), new(), new() };
+        var handler = new TestStreamHandler(async stream =>
+        {
+            Ok(stream);
+            var index = (stream.Id - 1) / 2;
+            streams[index].SetResult(stream);
+            if (index == 0)
+            {
+                // Takes the whole connection window.
+                Assert.True(stream.TryWriteData(new ReadOnlySequence<byte>(new byte[65_535]), endStream: true));
+                first.SetResult();
+                return;
+            }
+
+            await first.Task.WaitAsync(Timeout);
+            if (index == 1)
+            {
+                await stream.WriteDataAsync(new ReadOnlySequence<byte>(new byte[1000]), endStream: true, cancel.Token);
+            }
+            else
+            {
+                await stream.WriteDataAsync(new ReadOnlySequence<byte>(new byte[2000]), endStream: true).AsTask().WaitAsync(Timeout);
+            }
+        });
+        await using var host = new Http2ServerTestHost(handler);
+        await using var client = await RawHttp2Client.ConnectAndHandshakeAsync(host.Port);
+
+        await client.SendRequestAsync(1, endStream: true);
+        Assert.Equal(65_535, (await ReadDataAsync(client, 1, 65_535)).Length);
+        await client.SendRequestAsync(3, endStream: true);
+        await streams[1].Task.WaitAsync(Timeout);
+        await Task.Delay(100);
+        await client.SendRequestAsync(5, endStream: true);
+        await streams[2].Task.WaitAsync(Timeout);
+        await Task.Delay(100);
+
+        // Stream 3 is first in line for the window, stream 5 behind it; stream 3 gives up.
+        cancel.Cancel();
+        await client.SendWindowUpdateAsync(0, 10_000);
+
+        Assert.Equal(2000, (await ReadDataAsync(client, 5, 2000)).Length);
+        var failure = await WaitForFailureAsync(handler);
+        Assert.IsAssignableFrom<OperationCanceledException>(failure);
+    }
+
+    private static async Task<Exception> WaitForFailureAsync(TestStreamHandler handler)
+    {
+        var deadline = DateTime.UtcNow + Timeout;
+        while (handler.Failures.IsEmpty && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+
+        return Assert.Single(handler.Failures);
+    }
 }
