@@ -27,7 +27,11 @@ internal sealed partial class GrpcForwarder
         var status = StatusFor(reason, exception, endpoint, call);
         if (reason == CancelReason.None)
         {
-            endpoint.RecordFailure();
+            if (exception is not HeaderListTooLargeException)
+            {
+                endpoint.RecordFailure();
+            }
+
             ForwarderLog.BackendFailed(logger, downstream.Path, endpoint.Address, status.StatusCode, exception);
         }
 
@@ -62,6 +66,9 @@ internal sealed partial class GrpcForwarder
         {
             switch (current)
             {
+                case HeaderListTooLargeException tooLarge:
+                    // Metadata one side cannot take from the other: neither side is down.
+                    return new Status(StatusCode.Internal, $"Gateway, forwarding to {endpoint.Address}: {tooLarge.Message}");
                 case Http2StreamException { ResetByPeer: true } reset:
                     return new Status(reset.ErrorCode == Http2ErrorCode.Cancel ? StatusCode.Cancelled : StatusCode.Unavailable, $"Backend {endpoint.Address} reset the stream (HTTP/2 {reset.ErrorCode}).");
                 case Http2StreamException stream:

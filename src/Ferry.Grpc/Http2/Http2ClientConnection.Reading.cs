@@ -394,6 +394,9 @@ internal sealed partial class Http2ClientConnection
             case Http2SettingId.MaxFrameSize:
                 _peerMaxFrameSize = Http2SettingRules.MaxFrameSize(value);
                 break;
+            case Http2SettingId.MaxHeaderListSize:
+                _peerMaxHeaderListSize = value;
+                break;
         }
     }
 

@@ -20,6 +20,8 @@ internal sealed partial class Http2ClientConnection
     private Task _writeLoop = Task.CompletedTask;
     private int _peerInitialWindow = DefaultWindow;
     private int _peerMaxFrameSize = DefaultMaxFrameSize;
+    // Unlimited until the server's SETTINGS say otherwise (RFC 9113 section 6.5.2).
+    private long _peerMaxHeaderListSize = long.MaxValue;
     private long _sendWindow = DefaultWindow;
 
     private const int DefaultWindow = 65_535;

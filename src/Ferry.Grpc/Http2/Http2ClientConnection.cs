@@ -159,17 +159,12 @@ internal sealed partial class Http2ClientConnection : IAsyncDisposable
                 return false;
             }
 
+            // A callback that throws, or a block over the server's limit, leaves nothing encoded: HPACK stays in step.
             _headerWriter.Begin();
-            try
+            writeHeaders(_headerWriter, state);
+            if (_headerWriter.ListSize > _peerMaxHeaderListSize)
             {
-                writeHeaders(_headerWriter, state);
-            }
-            catch
-            {
-                // The encoder may have added table entries for a block that is never sent: later blocks would
-                // refer to entries the server lacks, so this connection takes no more streams.
-                StopTakingStreams();
-                throw;
+                throw _headerWriter.TooLarge("request headers", "server", _peerMaxHeaderListSize);
             }
 
             var id = _nextStreamId;
@@ -178,7 +173,7 @@ internal sealed partial class Http2ClientConnection : IAsyncDisposable
             stream = new Http2ClientStream(this, body, id, _peerInitialWindow, _options.InitialStreamWindow) { LocalEnded = endStream };
             _streams.Add(id, stream);
             Volatile.Write(ref _openStreams, _streams.Count);
-            Http2FrameWriter.WriteHeaders(_pending, id, _headerWriter.Block, endStream, _peerMaxFrameSize);
+            Http2FrameWriter.WriteHeaders(_pending, id, _headerWriter.Encode(), endStream, _peerMaxFrameSize);
             signal = flush && ScheduleWrite();
         }
 

@@ -220,7 +220,8 @@ internal sealed partial class Http2ServerConnection
     {
         _headerWriter.Begin();
         _headerWriter.AddOctets(":status", "431");
-        Http2FrameWriter.WriteHeaders(_pending, streamId, _headerWriter.Block, endStream: true, _peerMaxFrameSize);
+        var block = _headerWriter.Encode();
+        Http2FrameWriter.WriteHeaders(_pending, streamId, block, endStream: true, _peerMaxFrameSize);
         if (!endStream)
         {
             // The response is complete; the request need not be sent (section 8.1).
@@ -228,7 +229,7 @@ internal sealed partial class Http2ServerConnection
         }
 
         _lastProcessedStreamId = streamId;
-        AddControlBacklogLocked(Http2FrameHeader.Size * 2 + 4 + _headerWriter.Block.Length);
+        AddControlBacklogLocked(Http2FrameHeader.Size * 2 + 4 + block.Length);
         _signalAfterBatch |= ScheduleWrite();
     }
 

@@ -240,7 +240,12 @@ internal sealed partial class Http2ServerConnection
     internal void WriteTrailers<TState>(Http2ServerStream stream, TState state, Action<Http2HeaderWriter, TState> write) =>
         WriteHeaderBlock(stream, status: 0, state, write, endStream: true);
 
-    /// <summary>Encodes and queues response headers (<paramref name="status"/> above 0) or trailers.</summary>
+    /// <summary>
+    /// Encodes and queues response headers (<paramref name="status"/> above 0) or trailers; a callback that throws
+    /// resets the stream. The client's SETTINGS_MAX_HEADER_LIST_SIZE is advisory (RFC 9113 section 6.5.2) and not
+    /// applied here, as nginx and Envoy do not: what a client takes is its own decision, and a proxy that refused on
+    /// its behalf would fail calls the client would have accepted.
+    /// </summary>
     private void WriteHeaderBlock<TState>(Http2ServerStream stream, int status, TState state, Action<Http2HeaderWriter, TState> write, bool endStream)
     {
         var signal = false;
@@ -282,7 +287,7 @@ internal sealed partial class Http2ServerConnection
 
             if (failure is null)
             {
-                Http2FrameWriter.WriteHeaders(_pending, stream.Id, _headerWriter.Block, endStream, _peerMaxFrameSize);
+                Http2FrameWriter.WriteHeaders(_pending, stream.Id, _headerWriter.Encode(), endStream, _peerMaxFrameSize);
                 if (endStream)
                 {
                     EndLocalLocked(stream);
@@ -291,9 +296,8 @@ internal sealed partial class Http2ServerConnection
             }
             else
             {
-                // The encoder may have indexed fields of this block, so it goes out as far as it got, keeping the
-                // client's HPACK table in step with ours; the reset tells the client the response is broken.
-                Http2FrameWriter.WriteHeaders(_pending, stream.Id, _headerWriter.Block, endStream: false, _peerMaxFrameSize);
+                // Nothing of the block was encoded, so HPACK is still in step; the reset tells the client the response
+                // is broken.
                 signal = WriteRstStreamLocked(stream.Id, Http2ErrorCode.InternalError);
                 CloseStreamLocked(stream, new Http2StreamException(Http2ErrorCode.InternalError, false, "Writing the response headers failed.", failure), notify: false);
             }

@@ -459,6 +459,33 @@ public sealed class Http2ClientConnectionTests
     }
 
     [Fact]
+    public async Task Request_headers_over_the_servers_header_list_limit_or_failing_fail_the_open_and_the_connection_carries_on()
+    {
+        await using var server = new ScriptedHttp2Server();
+        await using var connection = await server.ConnectClientAsync(settings: (Http2SettingId.MaxHeaderListSize, 1024));
+        await server.ReadFrameAsync(Http2FrameType.Settings); // the client's ACK
+        var big = new string('m', 1500);
+
+        var error = Assert.Throws<HeaderListTooLargeException>(() => connection.TryOpenStream(static (headers, value) =>
+        {
+            Post(headers, "/svc/Big");
+            headers.AddOctets("x-big", value);
+        }, big, endStream: true, flush: true, out _));
+        Assert.Contains("server's limit of 1024 bytes", error.Message);
+        Assert.Throws<InvalidOperationException>(() => connection.TryOpenStream<int>(static (headers, _) =>
+        {
+            Post(headers, "/svc/Failing");
+            throw new InvalidOperationException("The metadata could not be produced.");
+        }, 0, endStream: true, flush: true, out _));
+
+        // Nothing of the refused or failed blocks was encoded: the next one decodes, its fields as sent.
+        using var stream = Open(connection, "/svc/Small");
+        var (_, headers) = await server.ReadRequestHeadersAsync();
+        Assert.Contains(new KeyValuePair<string, string>(":path", "/svc/Small"), headers);
+        Assert.Contains(new KeyValuePair<string, string>("content-type", "application/grpc"), headers);
+    }
+
+    [Fact]
     public async Task Consumed_response_data_is_granted_back_to_the_server()
     {
         await using var server = new ScriptedHttp2Server();

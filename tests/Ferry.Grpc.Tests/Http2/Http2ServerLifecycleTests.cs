@@ -439,7 +439,7 @@ public sealed class Http2ServerLifecycleTests
         {
             if (stream.Path == "/fail")
             {
-                // content-type is indexed by the encoder before the callback fails: the client must still see it.
+                // The failed block's fields are never encoded: the next block's content-type must still decode.
                 var error = Assert.Throws<InvalidOperationException>(() => stream.WriteHeaders(200, 0, static (headers, _) =>
                 {
                     headers.AddOctets("content-type", "application/grpc+fail");
