@@ -19,15 +19,15 @@ internal sealed class ForwardingCall : IDisposable
     private ITimer? _deadlineTimer;
     private ITimer? _lifetimeTimer;
     private ITimer? _idleTimer;
-    private readonly long _started;
     private long _lastActivity;
     private int _reason;
 
-    public ForwardingCall(RouteTimeoutsConfig timeouts, TimeSpan? deadline, TimeProvider time)
+    /// <param name="started">When the call arrived (a <paramref name="time"/> timestamp).</param>
+    public ForwardingCall(RouteTimeoutsConfig timeouts, TimeSpan? deadline, TimeProvider time, long started)
     {
         _time = time;
         _idle = timeouts.Idle;
-        _started = time.GetTimestamp();
+        _started = started;
         _lastActivity = _started;
         Deadline = deadline;
         if (deadline is { } d)
@@ -46,6 +46,11 @@ internal sealed class ForwardingCall : IDisposable
             _idleTimer = time.CreateTimer(static state => ((ForwardingCall)state!).CheckIdle(), this, period, period);
         }
     }
+
+    private readonly long _started;
+
+    /// <summary>When the call arrived, as a timestamp of the gateway's clock.</summary>
+    public long Started => _started;
 
     /// <summary>The timeout this call runs under (after route defaults and caps), or null.</summary>
     public TimeSpan? Deadline { get; }

@@ -23,11 +23,12 @@ internal sealed partial class GrpcForwarder(ILogger<GrpcForwarder> logger, TimeP
 {
     // Few async layers per call, and not async where it need not be: each layer that awaits for real allocates its
     // state machine (the pooled builders reuse them only when few calls are in flight). Each is awaited once.
-    public ValueTask<ForwardingOutcome> ForwardAsync(Http2ServerStream downstream, ClientConnection client, CompiledRoute route)
+    /// <param name="started">When the call arrived (a timestamp of the gateway's clock; one reading serves the whole call).</param>
+    public ValueTask<ForwardingOutcome> ForwardAsync(Http2ServerStream downstream, ClientConnection client, CompiledRoute route, long started)
     {
         if (TryGetDeadline(downstream, route.Config.Timeouts, out var deadline, out var deadlineError))
         {
-            return ForwardToClusterAsync(new Downstream(downstream, client), route, deadline);
+            return ForwardToClusterAsync(new Downstream(downstream, client), route, deadline, started);
         }
 
         var rejected = new ForwardingOutcome();
@@ -42,10 +43,10 @@ internal sealed partial class GrpcForwarder(ILogger<GrpcForwarder> logger, TimeP
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<ForwardingOutcome> ForwardToClusterAsync(Downstream downstream, CompiledRoute route, TimeSpan? deadline)
+    private async ValueTask<ForwardingOutcome> ForwardToClusterAsync(Downstream downstream, CompiledRoute route, TimeSpan? deadline, long started)
     {
         var cluster = route.Cluster;
-        using var call = new ForwardingCall(route.Config.Timeouts, deadline, time);
+        using var call = new ForwardingCall(route.Config.Timeouts, deadline, time, started);
         downstream.Stream.OnAborted(static state => ((ForwardingCall)state!).Cancel(CancelReason.ClientGone), call);
         cluster.OnCallStarted();
         try
@@ -94,7 +95,8 @@ internal sealed partial class GrpcForwarder(ILogger<GrpcForwarder> logger, TimeP
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<(AttemptResult Result, string? ConnectError)> ForwardToEndpointAsync(Downstream downstream, CompiledRoute route, EndpointState endpoint, ForwardingCall call)
     {
-        var started = time.GetTimestamp();
+        // A first attempt starts as the call arrived; each clock reading is a system call's worth on some VMs.
+        var started = call.Outcome.Attempts == 1 ? call.Started : time.GetTimestamp();
         endpoint.OnCallStarted();
         Http2ClientStream? stream = null;
         RequestPump? request = null;
@@ -155,7 +157,8 @@ internal sealed partial class GrpcForwarder(ILogger<GrpcForwarder> logger, TimeP
                 return (AttemptResult.Done, null);
             }
 
-            endpoint.RecordLatency(time.GetElapsedTime(started));
+            var now = time.GetTimestamp();
+            endpoint.RecordLatency(time.GetElapsedTime(started, now), now);
             await ForwardResponseAsync(downstream, stream, endpoint, call).ConfigureAwait(false);
             return (AttemptResult.Done, null);
         }

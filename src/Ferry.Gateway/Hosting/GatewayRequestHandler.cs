@@ -100,7 +100,7 @@ internal sealed class GatewayRequestHandler(
             ForwardingOutcome? outcome = null;
             try
             {
-                outcome = await forwarder.ForwardAsync(stream, client, route).ConfigureAwait(false);
+                outcome = await forwarder.ForwardAsync(stream, client, route, started).ConfigureAwait(false);
             }
             finally
             {

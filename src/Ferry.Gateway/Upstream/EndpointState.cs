@@ -53,15 +53,7 @@ internal sealed class EndpointState
     /// no new samples arrive (half-life <see cref="LatencyHalfLife"/>). Without the fading, an endpoint that once
     /// measured slow (say, its first call paid for the connection) would never be picked again to prove otherwise.
     /// </summary>
-    public long EwmaLatencyTicks
-    {
-        get
-        {
-            var ewma = Volatile.Read(ref _ewmaLatencyTicks);
-            var age = _time.GetElapsedTime(Volatile.Read(ref _lastLatencySample));
-            return age <= TimeSpan.Zero ? ewma : (long)(ewma * Math.Pow(0.5, age / LatencyHalfLife));
-        }
-    }
+    public long EwmaLatencyTicks => EwmaLatencyTicksAt(_time.GetTimestamp());
 
     public static TimeSpan LatencyHalfLife { get; } = TimeSpan.FromSeconds(5);
 
@@ -72,7 +64,7 @@ internal sealed class EndpointState
         set => _activeHealthy = value;
     }
 
-    public bool IsEjected => _time.GetTimestamp() < Volatile.Read(ref _unavailableUntilTicks);
+    public bool IsEjected => Volatile.Read(ref _unavailableUntilTicks) is var until && until != 0 && _time.GetTimestamp() < until;
 
     /// <summary>Whether new calls may go here: healthy and not backing off or ejected.</summary>
     public bool IsAvailable => _activeHealthy && !IsEjected;
@@ -83,14 +75,21 @@ internal sealed class EndpointState
 
     public void OnCallEnded() => Interlocked.Decrement(ref _outstanding);
 
-    /// <summary>Records how long the backend took to answer with headers, for p2c_ewma.</summary>
-    public void RecordLatency(TimeSpan latency)
+    /// <summary>Records how long the backend took to answer with headers, for p2c_ewma; <paramref name="now"/> is a timestamp of the endpoint's clock.</summary>
+    public void RecordLatency(TimeSpan latency, long now)
     {
         var sample = latency.Ticks;
-        var current = EwmaLatencyTicks;
+        var current = EwmaLatencyTicksAt(now);
         var next = current == 0 ? sample : current + ((sample - current) >> 3);
         Volatile.Write(ref _ewmaLatencyTicks, next);
-        Volatile.Write(ref _lastLatencySample, _time.GetTimestamp());
+        Volatile.Write(ref _lastLatencySample, now);
+    }
+
+    private long EwmaLatencyTicksAt(long now)
+    {
+        var ewma = Volatile.Read(ref _ewmaLatencyTicks);
+        var age = _time.GetElapsedTime(Volatile.Read(ref _lastLatencySample), now);
+        return age <= TimeSpan.Zero ? ewma : (long)(ewma * Math.Pow(0.5, age / LatencyHalfLife));
     }
 
     public void RecordSuccess()

@@ -5,7 +5,7 @@ namespace Ferry.Gateway.Tests.Forwarding;
 
 public sealed class ForwardingCallTests
 {
-    private static ForwardingCall NewCall(TimeSpan? deadline = null) => new(new RouteTimeoutsConfig(), deadline, TimeProvider.System);
+    private static ForwardingCall NewCall(TimeSpan? deadline = null) => new(new RouteTimeoutsConfig(), deadline, TimeProvider.System, TimeProvider.System.GetTimestamp());
 
     [Fact]
     public void A_token_taken_before_the_cancel_is_cancelled_by_it()
