@@ -355,7 +355,7 @@ internal sealed partial class Http2ClientConnection
 
             Http2FrameWriter.WriteSettingsAck(_pending);
             signal = ScheduleWrite();
-            WakeWindowBlockedStreams();
+            _sendTurns.WakeWindowBlocked();
         }
 
         _settingsReceived.TrySetResult();
@@ -511,7 +511,7 @@ internal sealed partial class Http2ClientConnection
                 }
                 else
                 {
-                    WakeIfWindowBlocked(stream);
+                    _sendTurns.WakeIfWindowBlocked(stream);
                 }
             }
         }

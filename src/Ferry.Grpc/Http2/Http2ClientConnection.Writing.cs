@@ -12,8 +12,6 @@ internal sealed partial class Http2ClientConnection
 {
     private readonly AsyncSignal _writeSignal = new();
     private readonly Http2SendTurns<Http2ClientStream> _sendTurns = new();
-    // Streams waiting for the server to open their own window.
-    private readonly List<Http2ClientStream> _windowBlockedStreams = [];
     private PooledBufferWriter _pending;
     private PooledBufferWriter _spare;
     private bool _writeScheduled;
@@ -151,8 +149,7 @@ internal sealed partial class Http2ClientConnection
                     else if (stream.SendWindow <= 0)
                     {
                         // Only the server's WINDOW_UPDATE for this stream helps; others may use the window meanwhile.
-                        wait = stream.WaitForWindow();
-                        _windowBlockedStreams.Add(stream);
+                        wait = _sendTurns.WaitForOwnWindow(stream);
                         // HEADERS held back for this write go out while it waits.
                         signal = _pending.WrittenCount > 0 && ScheduleWrite();
                     }
@@ -199,8 +196,7 @@ internal sealed partial class Http2ClientConnection
             // Failed while waiting or woken: it waits no more, and its place in line goes to the next stream.
             lock (_sync)
             {
-                _sendTurns.Take(stream);
-                _windowBlockedStreams.Remove(stream);
+                _sendTurns.Leave(stream);
                 GrantWindowLocked();
             }
 
@@ -290,26 +286,6 @@ internal sealed partial class Http2ClientConnection
             {
                 CloseStream(stream);
             }
-        }
-    }
-
-    /// <summary>Wakes the streams waiting for their own window (under the lock); they retry and wait again if need be.</summary>
-    private void WakeWindowBlockedStreams()
-    {
-        foreach (var stream in _windowBlockedStreams)
-        {
-            stream.WakeWindowWaiter();
-        }
-
-        _windowBlockedStreams.Clear();
-    }
-
-    /// <summary>The server opened the stream's window (under the lock): wakes its writer if it waited for that.</summary>
-    private void WakeIfWindowBlocked(Http2ClientStream stream)
-    {
-        if (_windowBlockedStreams.Remove(stream))
-        {
-            stream.WakeWindowWaiter();
         }
     }
 

@@ -19,10 +19,13 @@ internal interface IHttp2Sender
 /// freed capacity, and the thread pool runs the last woken first, so one bulk response could hold every other on the
 /// connection back until it ended. Here a stream that finds others waiting queues behind them; capacity is handed to
 /// the queue's head, one stream at a time, and a stream that takes a share while others wait goes to the back.
+/// Streams waiting for their own stream window are kept here as well, outside the queue.
 /// </summary>
 internal sealed class Http2SendTurns<TStream> where TStream : class, IHttp2Sender
 {
     private readonly List<TStream> _queue = [];
+    // Streams waiting for the peer to open their own window: that is theirs alone, so they wait outside the queue.
+    private readonly List<TStream> _windowBlocked = [];
     // Woken with the capacity, not yet back under the lock to use it; no one else takes capacity meanwhile.
     private TStream? _turn;
 
@@ -67,6 +70,43 @@ internal sealed class Http2SendTurns<TStream> where TStream : class, IHttp2Sende
         return stream.WaitForWindow();
     }
 
+    /// <summary>The stream waits for its own window (a WINDOW_UPDATE for it, or SETTINGS), outside the queue.</summary>
+    public Task WaitForOwnWindow(TStream stream)
+    {
+        _windowBlocked.Add(stream);
+        return stream.WaitForWindow();
+    }
+
+    /// <summary>The peer opened the stream's window: wakes its writer if it waited for that.</summary>
+    public void WakeIfWindowBlocked(TStream stream)
+    {
+        if (_windowBlocked.Remove(stream))
+        {
+            stream.WakeSender();
+        }
+    }
+
+    /// <summary>Stream windows changed (SETTINGS): wakes every stream waiting for its own; they retry and wait again if need be.</summary>
+    public void WakeWindowBlocked()
+    {
+        foreach (var stream in _windowBlocked)
+        {
+            stream.WakeSender();
+        }
+
+        _windowBlocked.Clear();
+    }
+
+    /// <summary>
+    /// A write failed or was cancelled while its stream waited or was woken: it waits no more, and a turn it held is
+    /// released (the caller then grants the capacity to the next).
+    /// </summary>
+    public void Leave(TStream stream)
+    {
+        Take(stream);
+        _windowBlocked.Remove(stream);
+    }
+
     /// <summary>There is capacity: wakes the first stream still waiting, unless one already holds the turn.</summary>
     public void GrantNext()
     {
@@ -92,6 +132,7 @@ internal sealed class Http2SendTurns<TStream> where TStream : class, IHttp2Sende
         }
 
         _queue.Clear();
+        _windowBlocked.Clear();
         _turn = null;
     }
 }

@@ -343,7 +343,7 @@ internal sealed partial class Http2ServerConnection
             Http2FrameWriter.WriteSettingsAck(_pending);
             AddControlBacklogLocked(Http2FrameHeader.Size);
             _signalAfterBatch |= ScheduleWrite();
-            WakeWindowBlockedStreams();
+            _sendTurns.WakeWindowBlocked();
             GrantCapacityLocked();
             if (!_settingsReceived)
             {
@@ -486,7 +486,7 @@ internal sealed partial class Http2ServerConnection
             }
             else
             {
-                WakeIfWindowBlocked(stream);
+                _sendTurns.WakeIfWindowBlocked(stream);
             }
         }
     }

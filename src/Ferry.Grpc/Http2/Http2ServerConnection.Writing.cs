@@ -17,8 +17,6 @@ internal sealed partial class Http2ServerConnection
 {
     private readonly AsyncSignal _writeSignal = new();
     private readonly Http2SendTurns<Http2ServerStream> _sendTurns = new();
-    // Streams waiting for the client to open their own window.
-    private readonly List<Http2ServerStream> _windowBlockedStreams = [];
     private PooledBufferWriter _pending = new();
     private PooledBufferWriter _spare = new();
     private bool _writeScheduled;
@@ -386,8 +384,7 @@ internal sealed partial class Http2ServerConnection
                     else if (stream.SendWindow <= 0)
                     {
                         // Only the client's WINDOW_UPDATE for this stream helps; others may use the capacity meanwhile.
-                        wait = stream.WaitForWindow();
-                        _windowBlockedStreams.Add(stream);
+                        wait = _sendTurns.WaitForOwnWindow(stream);
                         signal = _pending.WrittenCount > 0 && ScheduleWrite();
                         GrantCapacityLocked();
                     }
@@ -446,8 +443,7 @@ internal sealed partial class Http2ServerConnection
             // Cancelled or failed while waiting or woken: it waits no more, and its place in line goes to the next stream.
             lock (_sync)
             {
-                _sendTurns.Take(stream);
-                _windowBlockedStreams.Remove(stream);
+                _sendTurns.Leave(stream);
                 GrantCapacityLocked();
             }
 
@@ -508,26 +504,6 @@ internal sealed partial class Http2ServerConnection
         if (stream.RemoteEnded)
         {
             CloseStreamLocked(stream, error: null, notify: false);
-        }
-    }
-
-    /// <summary>Wakes the streams waiting for their own window (under the lock); they retry and wait again if need be.</summary>
-    private void WakeWindowBlockedStreams()
-    {
-        foreach (var stream in _windowBlockedStreams)
-        {
-            stream.WakeWindowWaiter();
-        }
-
-        _windowBlockedStreams.Clear();
-    }
-
-    /// <summary>The client opened the stream's window (under the lock): wakes its writer if it waited for that.</summary>
-    private void WakeIfWindowBlocked(Http2ServerStream stream)
-    {
-        if (_windowBlockedStreams.Remove(stream))
-        {
-            stream.WakeWindowWaiter();
         }
     }
 

@@ -298,7 +298,6 @@ internal sealed partial class Http2ServerConnection : IAsyncDisposable
             Volatile.Write(ref _openStreams, 0);
         }
 
-        _windowBlockedStreams.Clear();
         _sendTurns.Clear();
         ThreadPool.UnsafeQueueUserWorkItem(static connection => connection.FinishClose(), this, preferLocal: false);
         return true;

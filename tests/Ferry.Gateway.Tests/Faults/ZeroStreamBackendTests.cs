@@ -1,4 +1,3 @@
-using System.Buffers;
 using Ferry.Gateway.Config;
 using Ferry.Gateway.Tests.Infrastructure;
 using Ferry.Grpc;
@@ -16,7 +15,7 @@ public sealed class ZeroStreamBackendTests
     [Fact]
     public async Task Calls_to_a_backend_that_allows_no_streams_fail_after_at_most_max_connections_dials()
     {
-        await using var backend = new RawHttp2Backend(AllowNoStreamsAsync);
+        await using var backend = new RawHttp2Backend(RawHttp2Backend.AnnounceThenListen((Http2SettingId.MaxConcurrentStreams, 0u)));
         var cluster = GatewayConfigs.Cluster("c", [new EndpointConfig { Address = $"127.0.0.1:{backend.Port}" }]) with
         {
             Connection = new ConnectionConfig { MaxConnections = 3, DialTimeout = TimeSpan.FromMilliseconds(300) },
@@ -32,19 +31,5 @@ public sealed class ZeroStreamBackendTests
 
         // The second call found the same three connections still full: no new dial.
         Assert.Equal(3, backend.Connections);
-    }
-
-    /// <summary>Announces a concurrent stream limit of 0, then only listens.</summary>
-    private static async Task AllowNoStreamsAsync(Stream stream, int connection, CancellationToken stop)
-    {
-        var preface = new byte[24];
-        await stream.ReadExactlyAsync(preface, stop);
-        var settings = new ArrayBufferWriter<byte>();
-        Http2FrameWriter.WriteSettings(settings, [(Http2SettingId.MaxConcurrentStreams, 0u)]);
-        await stream.WriteAsync(settings.WrittenMemory, stop);
-        var sink = new byte[4096];
-        while (await stream.ReadAsync(sink, stop) > 0)
-        {
-        }
     }
 }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using Ferry.Gateway.Config;
 using Ferry.Gateway.Tests.Infrastructure;
 using Ferry.Grpc;
@@ -17,7 +16,7 @@ public sealed class HeaderListLimitTests
     [Fact]
     public async Task Request_metadata_over_the_backends_limit_fails_with_internal_naming_the_limit()
     {
-        await using var backend = new RawHttp2Backend(AnnounceSmallHeaderListAsync);
+        await using var backend = new RawHttp2Backend(RawHttp2Backend.AnnounceThenListen((Http2SettingId.MaxHeaderListSize, 1024u)));
         await using var gateway = await TestGateway.StartAsync(GatewayConfigs.Cluster("c", [new EndpointConfig { Address = $"127.0.0.1:{backend.Port}" }]));
 
         for (var i = 0; i < 2; i++)
@@ -30,19 +29,5 @@ public sealed class HeaderListLimitTests
 
         // The backend connection was kept: the refused blocks never reached it.
         Assert.Equal(1, backend.Connections);
-    }
-
-    /// <summary>Announces a header list limit of 1024 bytes, then only listens.</summary>
-    private static async Task AnnounceSmallHeaderListAsync(Stream stream, int connection, CancellationToken stop)
-    {
-        var preface = new byte[24];
-        await stream.ReadExactlyAsync(preface, stop);
-        var settings = new ArrayBufferWriter<byte>();
-        Http2FrameWriter.WriteSettings(settings, [(Http2SettingId.MaxHeaderListSize, 1024u)]);
-        await stream.WriteAsync(settings.WrittenMemory, stop);
-        var sink = new byte[4096];
-        while (await stream.ReadAsync(sink, stop) > 0)
-        {
-        }
     }
 }

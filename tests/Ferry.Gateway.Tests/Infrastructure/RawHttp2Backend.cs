@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
+using Ferry.Grpc.Http2;
 
 namespace Ferry.Gateway.Tests.Infrastructure;
 
@@ -25,6 +27,21 @@ internal sealed class RawHttp2Backend : IAsyncDisposable
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
     public int Connections => Volatile.Read(ref _connections);
+
+    /// <summary>A script that reads the client preface, announces <paramref name="settings"/>, then only listens.</summary>
+    public static Func<NetworkStream, int, CancellationToken, Task> AnnounceThenListen(params (Http2SettingId Id, uint Value)[] settings) =>
+        async (stream, _, stop) =>
+        {
+            var preface = new byte[24];
+            await stream.ReadExactlyAsync(preface, stop);
+            var frame = new ArrayBufferWriter<byte>();
+            Http2FrameWriter.WriteSettings(frame, settings);
+            await stream.WriteAsync(frame.WrittenMemory, stop);
+            var sink = new byte[4096];
+            while (await stream.ReadAsync(sink, stop) > 0)
+            {
+            }
+        };
 
     private async Task AcceptAsync()
     {
