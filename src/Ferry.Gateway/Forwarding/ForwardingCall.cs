@@ -27,8 +27,8 @@ internal sealed class ForwardingCall : IDisposable
     {
         _time = time;
         _idle = timeouts.Idle;
-        _started = started;
-        _lastActivity = _started;
+        Started = started;
+        _lastActivity = started;
         Deadline = deadline;
         if (deadline is { } d)
         {
@@ -47,16 +47,14 @@ internal sealed class ForwardingCall : IDisposable
         }
     }
 
-    private readonly long _started;
-
     /// <summary>When the call arrived, as a timestamp of the gateway's clock.</summary>
-    public long Started => _started;
+    public long Started { get; }
 
     /// <summary>The timeout this call runs under (after route defaults and caps), or null.</summary>
     public TimeSpan? Deadline { get; }
 
     /// <summary>What is left of <see cref="Deadline"/> now (e.g. after a failed connect and a retry), or null.</summary>
-    public TimeSpan? Remaining => Deadline is { } deadline ? deadline - _time.GetElapsedTime(_started) : null;
+    public TimeSpan? Remaining => Deadline is { } deadline ? deadline - _time.GetElapsedTime(Started) : null;
 
     /// <summary>Cancelled when the call is (or once it is over); created on first use.</summary>
     public CancellationToken Token

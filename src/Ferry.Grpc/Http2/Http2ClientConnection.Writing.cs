@@ -161,20 +161,12 @@ internal sealed partial class Http2ClientConnection
                     }
                     else
                     {
-                        var allowed = Math.Min(Math.Min(stream.SendWindow, _sendWindow), data.Length);
-                        if (_sendTurns.HasWaiters)
-                        {
-                            allowed = Math.Min(allowed, Http2SendTurns<Http2ClientStream>.Share);
-                        }
-
+                        var allowed = _sendTurns.ShareOf(Math.Min(Math.Min(stream.SendWindow, _sendWindow), data.Length));
                         var chunk = data.Slice(0, allowed);
                         data = data.Slice(allowed);
                         WriteDataFrames(stream, chunk, endStream && data.IsEmpty);
                         signal = ScheduleWrite();
-                        if (!data.IsEmpty && _sendTurns.HasWaiters)
-                        {
-                            wait = _sendTurns.Wait(stream, first: false);
-                        }
+                        wait = _sendTurns.YieldTurn(stream, more: !data.IsEmpty);
                     }
 
                     GrantWindowLocked();

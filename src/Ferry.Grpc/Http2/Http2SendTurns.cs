@@ -38,8 +38,14 @@ internal sealed class Http2SendTurns<TStream> where TStream : class, IHttp2Sende
     /// <summary>Whether others wait for capacity, so a stream without the turn must queue behind them.</summary>
     public bool IsBusy => _turn is not null || _queue.Count > 0;
 
-    /// <summary>Whether streams are queued: a stream sending now takes no more than <see cref="Share"/>.</summary>
-    public bool HasWaiters => _queue.Count > 0;
+    /// <summary>What a stream may send now of the <paramref name="allowed"/> octets: no more than <see cref="Share"/> while others wait.</summary>
+    public long ShareOf(long allowed) => _queue.Count > 0 ? Math.Min(allowed, Share) : allowed;
+
+    /// <summary>
+    /// After a stream sent its share: if it has <paramref name="more"/> and others wait, it goes to the back of the
+    /// queue (the task to await); otherwise null, and it goes on.
+    /// </summary>
+    public Task? YieldTurn(TStream stream, bool more) => more && _queue.Count > 0 ? Wait(stream, first: false) : null;
 
     /// <summary>
     /// A stream is back under the lock: takes it out of the queue, and returns whether it held the turn (it then

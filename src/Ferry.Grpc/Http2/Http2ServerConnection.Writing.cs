@@ -408,19 +408,11 @@ internal sealed partial class Http2ServerConnection
                         }
                         else
                         {
-                            if (_sendTurns.HasWaiters)
-                            {
-                                allowed = Math.Min(allowed, Http2SendTurns<Http2ServerStream>.Share);
-                            }
-
-                            var chunk = data.Slice(0, allowed);
-                            data = data.Slice(allowed);
+                            var chunk = data.Slice(0, _sendTurns.ShareOf(allowed));
+                            data = data.Slice(chunk.Length);
                             WriteDataFrames(stream, chunk, endStream && data.IsEmpty);
                             signal = ScheduleWrite();
-                            if (!data.IsEmpty && _sendTurns.HasWaiters)
-                            {
-                                wait = _sendTurns.Wait(stream, first: false);
-                            }
+                            wait = _sendTurns.YieldTurn(stream, more: !data.IsEmpty);
 
                             GrantCapacityLocked();
                         }
