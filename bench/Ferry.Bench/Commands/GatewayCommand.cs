@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Ferry.Bench.Diagnostics;
 using Ferry.Bench.Hosting;
+using Ferry.Cli.Runtime;
 using Ferry.Gateway.Config;
 using Ferry.Gateway.Hosting;
 using Microsoft.Extensions.Logging;
@@ -24,6 +25,7 @@ internal static class GatewayCommand
         var command = new Command("gateway", "Run the Ferry gateway in front of one backend for benchmarking.") { listen, backend, admin, accessLog, allocations };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            InlineSocketCompletions.Prefer();
             var config = new GatewayConfig
             {
                 Source = "Ferry.Bench",

@@ -31,19 +31,27 @@ internal sealed partial class Http2ClientConnection
                 }
 
                 var buffer = result.Buffer;
+                Http2ReadBatch.Begin();
                 try
                 {
-                    while (Http2FramePayload.TryReadFrame(ref buffer, _options.MaxFrameSize, out var header, out var payload))
+                    try
                     {
-                        ProcessFrame(header, payload);
+                        while (Http2FramePayload.TryReadFrame(ref buffer, _options.MaxFrameSize, out var header, out var payload))
+                        {
+                            ProcessFrame(header, payload);
+                        }
                     }
+                    finally
+                    {
+                        _input.AdvanceTo(buffer.Start, buffer.End);
+                    }
+
+                    SignalArrivedHeaders();
                 }
                 finally
                 {
-                    _input.AdvanceTo(buffer.Start, buffer.End);
+                    Http2ReadBatch.End();
                 }
-
-                SignalArrivedHeaders();
 
                 if (result.IsCompleted)
                 {
@@ -546,7 +554,8 @@ internal sealed partial class Http2ClientConnection
     {
         if (signal)
         {
-            _writeSignal.Set();
+            // Answers to the server's frames leave with whatever else this read batch queued.
+            Http2ReadBatch.Wake(_writeSignal, inline: false);
         }
 
         if (finished is not null)

@@ -226,22 +226,16 @@ internal sealed partial class Http2ClientConnection
     }
 
     /// <summary>
-    /// Outside the lock: wakes the writer if asked, and tells the pool when the write finished the stream. The only
-    /// stream on the connection has no one's frames to wait for: the writer runs on this thread, saving a thread-pool
-    /// hop (a wake-up on an idle core) per write; with others open, it runs later and sends what they added meanwhile.
+    /// Outside the lock: wakes the writer if asked, and tells the pool when the write finished the stream. Within a
+    /// read batch (<see cref="Http2ReadBatch"/>) the writer runs when the batch ends. Otherwise the only stream on the
+    /// connection has no one's frames to wait for: the writer runs on this thread, saving a thread-pool hop (a
+    /// wake-up on an idle core) per write; with others open, it runs later and sends what they added meanwhile.
     /// </summary>
     private void AfterWrite(Http2ClientStream stream, bool signal)
     {
         if (signal)
         {
-            if (Volatile.Read(ref _openStreams) <= 1)
-            {
-                _writeSignal.SetInline();
-            }
-            else
-            {
-                _writeSignal.Set();
-            }
+            Http2ReadBatch.Wake(_writeSignal, inline: Volatile.Read(ref _openStreams) <= 1);
         }
 
         if (stream.Closed)

@@ -9,12 +9,15 @@ namespace Ferry.Grpc.Http2;
 /// <see cref="TryWriteData"/>/<see cref="WriteDataAsync"/>, awaits <see cref="ReadHeadersAsync"/>, drains the body with
 /// <see cref="TryReadBody"/>/<see cref="ReadBodyAsync"/>/<see cref="AdvanceBody"/> (which returns flow-control
 /// credit), then reads <see cref="Trailers"/>. Disposing a stream that has not finished resets it (CANCEL).
+/// Header and body waits resume on the connection's read loop (<see cref="Http2ReadBatch"/>): what follows them
+/// must not block.
 /// The connection's read loop is the only writer of the body pipe, always under the connection's lock.
 /// </summary>
 internal sealed class Http2ClientStream : IHpackHeaderSink, IHttp2Sender, IDisposable
 {
+    // A body read that waited resumes at the end of the read batch that brought the data, on the read loop's thread.
     internal static readonly PipeOptions BodyPipeOptions = new(
-        pauseWriterThreshold: 0, resumeWriterThreshold: 0, readerScheduler: PipeScheduler.ThreadPool,
+        pauseWriterThreshold: 0, resumeWriterThreshold: 0, readerScheduler: Http2ReadBatch.Scheduler,
         writerScheduler: PipeScheduler.Inline, useSynchronizationContext: false, minimumSegmentSize: 4096);
 
     private static readonly List<KeyValuePair<string, string>> NoFields = [];

@@ -42,19 +42,27 @@ internal sealed partial class Http2ServerConnection
                 }
 
                 var buffer = result.Buffer;
+                Http2ReadBatch.Begin();
                 try
                 {
-                    while (Http2FramePayload.TryReadFrame(ref buffer, _options.MaxFrameSize, out var header, out var payload))
+                    try
                     {
-                        ProcessFrame(header, payload);
+                        while (Http2FramePayload.TryReadFrame(ref buffer, _options.MaxFrameSize, out var header, out var payload))
+                        {
+                            ProcessFrame(header, payload);
+                        }
                     }
+                    finally
+                    {
+                        _input.AdvanceTo(buffer.Start, buffer.End);
+                    }
+
+                    EndBatch();
                 }
                 finally
                 {
-                    _input.AdvanceTo(buffer.Start, buffer.End);
+                    Http2ReadBatch.End();
                 }
-
-                EndBatch();
                 if (result.IsCompleted)
                 {
                     Close(new IOException(buffer.IsEmpty ? "The client closed the connection." : "The client closed the connection in the middle of a frame."), goAway: null);
@@ -249,7 +257,8 @@ internal sealed partial class Http2ServerConnection
 
         if (signal)
         {
-            _writeSignal.Set();
+            // Answers to the client's frames leave with the responses this read batch may queue.
+            Http2ReadBatch.Wake(_writeSignal, inline: false);
         }
 
         foreach (var stream in _arrived)

@@ -71,24 +71,16 @@ internal sealed partial class Http2ServerConnection
     }
 
     /// <summary>
-    /// Outside the lock: wakes the writer if asked. With one stream open nobody else's frames can join the batch, so
-    /// the writer runs on this thread, saving a thread-pool hop per write; with more it runs soon after and takes
-    /// what the others queued meanwhile.
+    /// Outside the lock: wakes the writer if asked. Within a read batch (<see cref="Http2ReadBatch"/>) the writer
+    /// runs when the batch ends. Otherwise, with one stream open nobody else's frames can join, so the writer runs on
+    /// this thread, saving a thread-pool hop per write; with more it runs soon after and takes what the others queued
+    /// meanwhile.
     /// </summary>
     private void AfterWrite(bool signal)
     {
-        if (!signal)
+        if (signal)
         {
-            return;
-        }
-
-        if (Volatile.Read(ref _openStreams) <= 1)
-        {
-            _writeSignal.SetInline();
-        }
-        else
-        {
-            _writeSignal.Set();
+            Http2ReadBatch.Wake(_writeSignal, inline: Volatile.Read(ref _openStreams) <= 1);
         }
     }
 

@@ -14,12 +14,14 @@ namespace Ferry.Grpc.Http2;
 /// <see cref="WriteDataAsync"/> and <see cref="WriteTrailers{TState}"/>, and calls <see cref="Complete"/> once.
 /// Writes are queued and leave when the connection's writer runs (<see cref="Flush"/> asks for that now; DATA and
 /// the end of the response ask by themselves). Once the stream is closed, header writes are dropped and data writes
-/// fail: the handler learns of it from <see cref="OnAborted"/> or a failed read or data write.
+/// fail: the handler learns of it from <see cref="OnAborted"/> or a failed read or data write. A body read that
+/// waited resumes on the connection's read loop (<see cref="Http2ReadBatch"/>): what follows it must not block.
 /// </summary>
 internal sealed class Http2ServerStream : IHttp2Sender
 {
+    // A body read that waited resumes at the end of the read batch that brought the data, on the read loop's thread.
     internal static readonly PipeOptions BodyPipeOptions = new(
-        pauseWriterThreshold: 0, resumeWriterThreshold: 0, readerScheduler: PipeScheduler.ThreadPool,
+        pauseWriterThreshold: 0, resumeWriterThreshold: 0, readerScheduler: Http2ReadBatch.Scheduler,
         writerScheduler: PipeScheduler.Inline, useSynchronizationContext: false, minimumSegmentSize: 4096);
 
     private static readonly List<KeyValuePair<string, string>> NoFields = [];

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Ferry.Cli.Demo;
+using Ferry.Cli.Runtime;
 using Ferry.Gateway.Config;
 using Ferry.Gateway.Hosting;
 using Microsoft.Extensions.Logging;
@@ -29,6 +30,7 @@ internal static class GatewayCommand
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            InlineSocketCompletions.Prefer();
             if (parse.GetValue(config) is { } file)
             {
                 return await RunFromFileAsync(file, parse.GetValue(check), cancellationToken);

@@ -1,0 +1,146 @@
+using System.IO.Pipelines;
+
+namespace Ferry.Grpc.Http2;
+
+/// <summary>
+/// Work a connection's read loop causes, held back until the batch of frames it read is handled. Handling a read
+/// wakes callers waiting for body data (the gateway's forwarding of a message) and writers of other connections
+/// (a backend's response to the gateway's client, a client's requests to their backends). Done as each frame was
+/// parsed, a unary response left in two writes (headers and message, then the trailers that came in the same read),
+/// the requests of one read left one by one, and every body continuation cost a thread-pool hop. Held back, the
+/// continuations run at the end of the batch on this thread, outside the connection's lock, and then each connection
+/// they wrote to writes once: an event loop that flushes after a read. Callers' continuations must be short.
+/// </summary>
+internal static class Http2ReadBatch
+{
+    [ThreadStatic]
+    private static int t_depth;
+
+    [ThreadStatic]
+    private static List<(Action<object?> Action, object? State)>? t_continuations;
+
+    [ThreadStatic]
+    private static List<AsyncSignal>? t_writers;
+
+    /// <summary>
+    /// The reader scheduler of body pipes the read loop fills: a continuation scheduled during a batch runs at its end
+    /// on the same thread; one scheduled elsewhere (a stream failed from another thread) goes to the thread pool.
+    /// </summary>
+    public static PipeScheduler Scheduler { get; } = new BatchScheduler();
+
+    /// <summary>Opens a batch on this thread; batches nest, and the outermost one's <see cref="End"/> runs what was held back.</summary>
+    public static void Begin() => t_depth++;
+
+    /// <summary>
+    /// Wakes a connection's writer: at the end of this thread's batch if one is open (a connection wakes its writer
+    /// once until the writer takes its output, so each appears once), otherwise now: on this thread if
+    /// <paramref name="inline"/>, else on the thread pool.
+    /// </summary>
+    public static void Wake(AsyncSignal writer, bool inline)
+    {
+        if (t_depth > 0)
+        {
+            (t_writers ??= []).Add(writer);
+        }
+        else if (inline)
+        {
+            writer.SetInline();
+        }
+        else
+        {
+            writer.Set();
+        }
+    }
+
+    /// <summary>
+    /// Closes the batch. The outermost runs the held-back continuations, then wakes the writers on this thread; the
+    /// batch stays open meanwhile, so what they queue joins it.
+    /// </summary>
+    public static void End()
+    {
+        if (t_depth > 1)
+        {
+            t_depth--;
+            return;
+        }
+
+        try
+        {
+            while (true)
+            {
+                if (t_continuations is { Count: > 0 } continuations)
+                {
+                    // Taken off the thread while they run: what they schedule goes into a fresh list, for the next round.
+                    t_continuations = null;
+                    foreach (var (action, state) in continuations)
+                    {
+                        action(state);
+                    }
+
+                    continuations.Clear();
+                    t_continuations ??= continuations;
+                    continue;
+                }
+
+                if (t_writers is { Count: > 0 } writers)
+                {
+                    t_writers = null;
+                    foreach (var writer in writers)
+                    {
+                        writer.SetInline();
+                    }
+
+                    writers.Clear();
+                    t_writers ??= writers;
+                    continue;
+                }
+
+                break;
+            }
+        }
+        finally
+        {
+            t_depth = 0;
+            HandOffLeftovers();
+        }
+    }
+
+    /// <summary>If a continuation threw, what was still held back must not be lost: the thread pool takes it.</summary>
+    private static void HandOffLeftovers()
+    {
+        if (t_continuations is { Count: > 0 } continuations)
+        {
+            foreach (var (action, state) in continuations)
+            {
+                System.Threading.ThreadPool.UnsafeQueueUserWorkItem(action, state, preferLocal: false);
+            }
+
+            continuations.Clear();
+        }
+
+        if (t_writers is { Count: > 0 } writers)
+        {
+            foreach (var writer in writers)
+            {
+                writer.Set();
+            }
+
+            writers.Clear();
+        }
+    }
+
+    private sealed class BatchScheduler : PipeScheduler
+    {
+        public override void Schedule(Action<object?> action, object? state)
+        {
+            if (t_depth > 0)
+            {
+                (t_continuations ??= []).Add((action, state));
+            }
+            else
+            {
+                System.Threading.ThreadPool.UnsafeQueueUserWorkItem(action, state, preferLocal: false);
+            }
+        }
+    }
+}
