@@ -54,7 +54,7 @@ internal static class Http2ReadBatch
 
     /// <summary>
     /// Closes the batch. The outermost runs the held-back continuations, then wakes the writers on this thread; the
-    /// batch stays open meanwhile, so what they queue joins it.
+    /// batch stays open meanwhile, so what they queue joins it (and continuations go before the next writer).
     /// </summary>
     public static void End()
     {
@@ -64,65 +64,52 @@ internal static class Http2ReadBatch
             return;
         }
 
+        var continuationsRun = 0;
+        var writersRun = 0;
         try
         {
             while (true)
             {
-                if (t_continuations is { Count: > 0 } continuations)
+                if (t_continuations is { } continuations && continuationsRun < continuations.Count)
                 {
-                    // Taken off the thread while they run: what they schedule goes into a fresh list, for the next round.
-                    t_continuations = null;
-                    foreach (var (action, state) in continuations)
-                    {
-                        action(state);
-                    }
-
-                    continuations.Clear();
-                    t_continuations ??= continuations;
-                    continue;
+                    var (action, state) = continuations[continuationsRun++];
+                    action(state);
                 }
-
-                if (t_writers is { Count: > 0 } writers)
+                else if (t_writers is { } writers && writersRun < writers.Count)
                 {
-                    t_writers = null;
-                    foreach (var writer in writers)
-                    {
-                        writer.SetInline();
-                    }
-
-                    writers.Clear();
-                    t_writers ??= writers;
-                    continue;
+                    writers[writersRun++].SetInline();
                 }
-
-                break;
+                else
+                {
+                    break;
+                }
             }
         }
         finally
         {
             t_depth = 0;
-            HandOffLeftovers();
+            HandOff(continuationsRun, writersRun);
         }
     }
 
-    /// <summary>If a continuation threw, what was still held back must not be lost: the thread pool takes it.</summary>
-    private static void HandOffLeftovers()
+    /// <summary>Clears the lists; what a throwing continuation left unrun goes to the thread pool, never lost.</summary>
+    private static void HandOff(int continuationsRun, int writersRun)
     {
-        if (t_continuations is { Count: > 0 } continuations)
+        if (t_continuations is { } continuations)
         {
-            foreach (var (action, state) in continuations)
+            for (var i = continuationsRun; i < continuations.Count; i++)
             {
-                System.Threading.ThreadPool.UnsafeQueueUserWorkItem(action, state, preferLocal: false);
+                System.Threading.ThreadPool.UnsafeQueueUserWorkItem(continuations[i].Action, continuations[i].State, preferLocal: false);
             }
 
             continuations.Clear();
         }
 
-        if (t_writers is { Count: > 0 } writers)
+        if (t_writers is { } writers)
         {
-            foreach (var writer in writers)
+            for (var i = writersRun; i < writers.Count; i++)
             {
-                writer.Set();
+                writers[i].Set();
             }
 
             writers.Clear();

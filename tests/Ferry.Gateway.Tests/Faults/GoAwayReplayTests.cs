@@ -1,4 +1,3 @@
-using System.Buffers;
 using Ferry.Gateway.Config;
 using Ferry.Gateway.Tests.Infrastructure;
 using Ferry.Grpc;
@@ -70,11 +69,11 @@ public sealed class GoAwayReplayTests
             var encoder = new HpackEncoder();
             var preface = new byte[24];
             await stream.ReadExactlyAsync(preface, stop);
-            await WriteAsync(stream, o => Http2FrameWriter.WriteSettings(o, []));
+            await RawHttp2Backend.WriteAsync(stream, o => Http2FrameWriter.WriteSettings(o, []));
             var body = new MemoryStream();
             while (true)
             {
-                var (header, payload) = await ReadFrameAsync(stream);
+                var (header, payload) = await RawHttp2Backend.ReadFrameAsync(stream);
                 if (header.Type == Http2FrameType.Headers)
                 {
                     decoder.Decode(payload, new IgnoringSink());
@@ -95,51 +94,22 @@ public sealed class GoAwayReplayTests
                     body.SetLength(0);
                     if (first)
                     {
-                        await WriteAsync(stream, o => Http2FrameWriter.WriteGoAway(o, 0, Http2ErrorCode.NoError));
+                        await RawHttp2Backend.WriteAsync(stream, o => Http2FrameWriter.WriteGoAway(o, 0, Http2ErrorCode.NoError));
                         await Task.Delay(200, stop);
                         return;
                     }
 
-                    await WriteAsync(stream, o =>
-                    {
-                        var block = new ArrayBufferWriter<byte>();
-                        encoder.BeginBlock(block);
-                        encoder.Encode(":status", "200", block);
-                        encoder.Encode("content-type", "application/grpc", block);
-                        Http2FrameWriter.WriteHeaders(o, header.StreamId, block.WrittenSpan, false, 16_384);
-                        Http2FrameWriter.WriteData(o, header.StreamId, new ReadOnlySequence<byte>(new byte[5]), false);
-                        var trailers = new ArrayBufferWriter<byte>();
-                        encoder.BeginBlock(trailers);
-                        encoder.Encode("grpc-status", "0", trailers);
-                        Http2FrameWriter.WriteHeaders(o, header.StreamId, trailers.WrittenSpan, true, 16_384);
-                    });
+                    await RawHttp2Backend.WriteAsync(stream, o => RawHttp2Backend.WriteUnaryReply(o, encoder, header.StreamId));
                 }
 
                 if (first && header.Type == Http2FrameType.Data && !header.HasFlag(Http2FrameFlags.EndStream))
                 {
                     // A request still streaming: turn the connection away now, mid-request.
-                    await WriteAsync(stream, o => Http2FrameWriter.WriteGoAway(o, 0, Http2ErrorCode.NoError));
+                    await RawHttp2Backend.WriteAsync(stream, o => Http2FrameWriter.WriteGoAway(o, 0, Http2ErrorCode.NoError));
                     await Task.Delay(200, stop);
                     return;
                 }
             }
-        }
-
-        private static async Task<(Http2FrameHeader Header, byte[] Payload)> ReadFrameAsync(Stream stream)
-        {
-            var bytes = new byte[Http2FrameHeader.Size];
-            await stream.ReadExactlyAsync(bytes);
-            Http2FrameHeader.TryRead(new ReadOnlySequence<byte>(bytes), out var header);
-            var payload = new byte[header.Length];
-            await stream.ReadExactlyAsync(payload);
-            return (header, payload);
-        }
-
-        private static Task WriteAsync(Stream stream, Action<IBufferWriter<byte>> write)
-        {
-            var buffer = new ArrayBufferWriter<byte>();
-            write(buffer);
-            return stream.WriteAsync(buffer.WrittenMemory).AsTask();
         }
 
         private sealed class IgnoringSink : IHpackHeaderSink

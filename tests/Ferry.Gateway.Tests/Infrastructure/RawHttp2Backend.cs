@@ -43,6 +43,40 @@ internal sealed class RawHttp2Backend : IAsyncDisposable
             }
         };
 
+    /// <summary>Reads one frame: its header and its payload.</summary>
+    public static async Task<(Http2FrameHeader Header, byte[] Payload)> ReadFrameAsync(Stream stream, CancellationToken cancellationToken = default)
+    {
+        var bytes = new byte[Http2FrameHeader.Size];
+        await stream.ReadExactlyAsync(bytes, cancellationToken);
+        Http2FrameHeader.TryRead(new ReadOnlySequence<byte>(bytes), out var header);
+        var payload = new byte[header.Length];
+        await stream.ReadExactlyAsync(payload, cancellationToken);
+        return (header, payload);
+    }
+
+    /// <summary>Sends what <paramref name="write"/> produces in one write.</summary>
+    public static Task WriteAsync(Stream stream, Action<IBufferWriter<byte>> write)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        write(buffer);
+        return stream.WriteAsync(buffer.WrittenMemory).AsTask();
+    }
+
+    /// <summary>A whole unary answer for <paramref name="streamId"/>: headers, an empty message, trailers with status OK.</summary>
+    public static void WriteUnaryReply(IBufferWriter<byte> output, HpackEncoder encoder, int streamId)
+    {
+        var block = new ArrayBufferWriter<byte>();
+        encoder.BeginBlock(block);
+        encoder.Encode(":status", "200", block);
+        encoder.Encode("content-type", "application/grpc", block);
+        Http2FrameWriter.WriteHeaders(output, streamId, block.WrittenSpan, false, 16_384);
+        Http2FrameWriter.WriteData(output, streamId, new ReadOnlySequence<byte>(new byte[5]), false);
+        var trailers = new ArrayBufferWriter<byte>();
+        encoder.BeginBlock(trailers);
+        encoder.Encode("grpc-status", "0", trailers);
+        Http2FrameWriter.WriteHeaders(output, streamId, trailers.WrittenSpan, true, 16_384);
+    }
+
     private async Task AcceptAsync()
     {
         var served = new List<Task>();
