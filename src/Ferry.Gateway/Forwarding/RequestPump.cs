@@ -36,7 +36,7 @@ internal sealed class RequestPump(Http2ServerStream source, Http2ClientStream st
         {
             if (source.TryReadBody(out var result))
             {
-                source.AdvanceBody(result.Buffer.End);
+                source.AdvanceBody(result, result.Buffer.End);
             }
         }
         catch (Exception ex) when (ex is IOException or InvalidOperationException or OperationCanceledException)
@@ -71,12 +71,20 @@ internal sealed class RequestPump(Http2ServerStream source, Http2ClientStream st
                 {
                     // Nothing to send with the HEADERS: they leave now (a server may answer before the client writes).
                     stream.Flush();
-                    result = await ReadClientAsync().ConfigureAwait(false);
+                    try
+                    {
+                        result = await source.ReadBodyAsync().ConfigureAwait(false);
+                    }
+                    catch (Exception) when (!_stopped)
+                    {
+                        MarkClientGone();
+                        throw;
+                    }
                 }
 
                 if (_stopped)
                 {
-                    source.AdvanceBody(result.Buffer.Start);
+                    source.AdvanceBody(result, result.Buffer.Start);
                     return;
                 }
 
@@ -91,7 +99,7 @@ internal sealed class RequestPump(Http2ServerStream source, Http2ClientStream st
                         call.OnRequestBytes(buffer.Length, CountMessages(buffer));
                     }
 
-                    AdvanceClient(buffer.Start, buffer.End);
+                    AdvanceClient(result, buffer.Start, buffer.End);
                     return;
                 }
 
@@ -115,7 +123,7 @@ internal sealed class RequestPump(Http2ServerStream source, Http2ClientStream st
                 }
                 finally
                 {
-                    AdvanceClient(buffer.End);
+                    AdvanceClient(result, buffer.End, buffer.End);
                 }
 
                 if (end)
@@ -147,9 +155,11 @@ internal sealed class RequestPump(Http2ServerStream source, Http2ClientStream st
     }
 
     // The client's body fails only when the client went away (its connection faulted, it reset the stream, it broke
-    // the protocol). The stream's abort callback says so too, but from the thread pool, so the call is marked here,
-    // before the failure reaches the forwarder: otherwise a client dropping a connection with calls in flight would
-    // count as backend failures and could eject a healthy backend.
+    // the protocol). The stream's abort callback says so too, but from the thread pool, so the call is marked as soon
+    // as a read or an advance fails, before the failure reaches the forwarder: otherwise a client dropping a
+    // connection with calls in flight would count as backend failures and could eject a healthy backend.
+    private void MarkClientGone() => call.Cancel(CancelReason.ClientGone);
+
     private bool TryReadClient(out ReadResult result)
     {
         try
@@ -158,35 +168,20 @@ internal sealed class RequestPump(Http2ServerStream source, Http2ClientStream st
         }
         catch (Exception) when (!_stopped)
         {
-            call.Cancel(CancelReason.ClientGone);
+            MarkClientGone();
             throw;
         }
     }
 
-    private async ValueTask<ReadResult> ReadClientAsync()
+    private void AdvanceClient(in ReadResult read, SequencePosition consumed, SequencePosition examined)
     {
         try
         {
-            return await source.ReadBodyAsync().ConfigureAwait(false);
+            source.AdvanceBody(read, consumed, examined);
         }
         catch (Exception) when (!_stopped)
         {
-            call.Cancel(CancelReason.ClientGone);
-            throw;
-        }
-    }
-
-    private void AdvanceClient(SequencePosition consumed) => AdvanceClient(consumed, consumed);
-
-    private void AdvanceClient(SequencePosition consumed, SequencePosition examined)
-    {
-        try
-        {
-            source.AdvanceBody(consumed, examined);
-        }
-        catch (Exception) when (!_stopped)
-        {
-            call.Cancel(CancelReason.ClientGone);
+            MarkClientGone();
             throw;
         }
     }

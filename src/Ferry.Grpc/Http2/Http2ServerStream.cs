@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.IO.Pipelines;
-using System.Runtime.CompilerServices;
 using Ferry.Grpc.Protocol;
 
 namespace Ferry.Grpc.Http2;
@@ -9,7 +8,7 @@ namespace Ferry.Grpc.Http2;
 /// One request/response exchange on an <see cref="Http2ServerConnection"/>, as the handler sees it. The request's
 /// pseudo-headers and headers are validated before the handler is called (a malformed request is reset by the
 /// connection and never reaches it). The handler drains the body with <see cref="TryReadBody"/>/<see cref="ReadBodyAsync"/>
-/// and <see cref="AdvanceBody(SequencePosition, SequencePosition)"/> (which returns flow-control credit to the client
+/// and <see cref="AdvanceBody(in ReadResult, SequencePosition, SequencePosition)"/> (which returns flow-control credit to the client
 /// for what was consumed), answers with <see cref="WriteHeaders{TState}"/>, <see cref="TryWriteData"/>/
 /// <see cref="WriteDataAsync"/> and <see cref="WriteTrailers{TState}"/>, and calls <see cref="Complete"/> once.
 /// Writes are queued and leave when the connection's writer runs (<see cref="Flush"/> asks for that now; DATA and
@@ -30,8 +29,6 @@ internal sealed class Http2ServerStream : IHttp2Sender
     // Rented from the connection and given back by Complete; the stream itself is never reused, and once the pipe is
     // back a late call fails here rather than reaching the next stream's body.
     private Pipe? _body;
-    // What the last read returned, so that AdvanceBody knows how many bytes were consumed.
-    private ReadOnlySequence<byte> _lastRead;
     private int _completed;
     private TaskCompletionSource? _windowWaiter;
 
@@ -104,43 +101,17 @@ internal sealed class Http2ServerStream : IHttp2Sender
     /// Reads the request body without waiting. The result completes when the client ended the request; reading fails
     /// with an <see cref="IOException"/> once the client reset the stream or the connection was lost.
     /// </summary>
-    public bool TryReadBody(out ReadResult result)
+    public bool TryReadBody(out ReadResult result) => Body.Reader.TryRead(out result);
+
+    public ValueTask<ReadResult> ReadBodyAsync(CancellationToken cancellationToken = default) => Body.Reader.ReadAsync(cancellationToken);
+
+    /// <summary>
+    /// Consumes the body of <paramref name="read"/> up to <paramref name="consumed"/> and grants the client as much
+    /// window again (the read says where the consumed bytes start, so a read that waited needs no wrapper to note it).
+    /// </summary>
+    public void AdvanceBody(in ReadResult read, SequencePosition consumed, SequencePosition examined)
     {
-        if (!Body.Reader.TryRead(out result))
-        {
-            return false;
-        }
-
-        _lastRead = result.Buffer;
-        return true;
-    }
-
-    public ValueTask<ReadResult> ReadBodyAsync(CancellationToken cancellationToken = default)
-    {
-        var read = Body.Reader.ReadAsync(cancellationToken);
-        if (!read.IsCompletedSuccessfully)
-        {
-            return AwaitReadAsync(read);
-        }
-
-        var result = read.Result;
-        _lastRead = result.Buffer;
-        return new ValueTask<ReadResult>(result);
-    }
-
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<ReadResult> AwaitReadAsync(ValueTask<ReadResult> read)
-    {
-        var result = await read.ConfigureAwait(false);
-        _lastRead = result.Buffer;
-        return result;
-    }
-
-    /// <summary>Consumes the body up to <paramref name="consumed"/> and grants the client as much window again.</summary>
-    public void AdvanceBody(SequencePosition consumed, SequencePosition examined)
-    {
-        var length = _lastRead.Slice(_lastRead.Start, consumed).Length;
-        _lastRead = default;
+        var length = read.Buffer.Slice(read.Buffer.Start, consumed).Length;
         Body.Reader.AdvanceTo(consumed, examined);
         if (length > 0)
         {
@@ -148,7 +119,7 @@ internal sealed class Http2ServerStream : IHttp2Sender
         }
     }
 
-    public void AdvanceBody(SequencePosition consumed) => AdvanceBody(consumed, consumed);
+    public void AdvanceBody(in ReadResult read, SequencePosition consumed) => AdvanceBody(read, consumed, consumed);
 
     /// <summary>Makes a pending <see cref="ReadBodyAsync"/> return at once (with IsCanceled).</summary>
     public void CancelPendingBodyRead() => Body.Reader.CancelPendingRead();
@@ -204,7 +175,6 @@ internal sealed class Http2ServerStream : IHttp2Sender
         _connection.CompleteStream(this);
         var body = _body!;
         _body = null;
-        _lastRead = default;
         body.Reader.Complete();
         _connection.ReturnBody(body);
     }

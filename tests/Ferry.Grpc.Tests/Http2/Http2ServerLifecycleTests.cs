@@ -473,7 +473,7 @@ public sealed class Http2ServerLifecycleTests
             var reading = stream.ReadBodyAsync().AsTask();
             stream.CancelPendingBodyRead();
             var result = await reading.WaitAsync(Timeout);
-            stream.AdvanceBody(result.Buffer.Start);
+            stream.AdvanceBody(result, result.Buffer.Start);
             outcome.SetResult(result.IsCanceled);
             stream.WriteHeaders(200, 0, static (_, _) => { }, endStream: true);
         });
