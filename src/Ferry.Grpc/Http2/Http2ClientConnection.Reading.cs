@@ -31,8 +31,7 @@ internal sealed partial class Http2ClientConnection
                 }
 
                 var buffer = result.Buffer;
-                Http2ReadBatch.Begin();
-                try
+                using (Http2ReadBatch.Open())
                 {
                     try
                     {
@@ -47,10 +46,6 @@ internal sealed partial class Http2ClientConnection
                     }
 
                     SignalArrivedHeaders();
-                }
-                finally
-                {
-                    Http2ReadBatch.End();
                 }
 
                 if (result.IsCompleted)

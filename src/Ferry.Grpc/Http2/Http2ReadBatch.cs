@@ -31,6 +31,13 @@ internal static class Http2ReadBatch
     /// <summary>Opens a batch on this thread; batches nest, and the outermost one's <see cref="End"/> runs what was held back.</summary>
     public static void Begin() => t_depth++;
 
+    /// <summary>Opens a batch that disposing the scope ends (<see cref="Begin"/> and <see cref="End"/> around a block).</summary>
+    public static Scope Open()
+    {
+        Begin();
+        return default;
+    }
+
     /// <summary>
     /// Wakes a connection's writer: at the end of this thread's batch if one is open (a connection wakes its writer
     /// once until the writer takes its output, so each appears once), otherwise now: on this thread if
@@ -114,6 +121,12 @@ internal static class Http2ReadBatch
 
             writers.Clear();
         }
+    }
+
+    /// <summary>The batch <see cref="Open"/> began; disposing it ends the batch on this thread.</summary>
+    public readonly struct Scope : IDisposable
+    {
+        public void Dispose() => End();
     }
 
     private sealed class BatchScheduler : PipeScheduler

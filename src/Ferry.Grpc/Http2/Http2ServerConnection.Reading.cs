@@ -42,8 +42,7 @@ internal sealed partial class Http2ServerConnection
                 }
 
                 var buffer = result.Buffer;
-                Http2ReadBatch.Begin();
-                try
+                using (Http2ReadBatch.Open())
                 {
                     try
                     {
@@ -58,10 +57,6 @@ internal sealed partial class Http2ServerConnection
                     }
 
                     EndBatch();
-                }
-                finally
-                {
-                    Http2ReadBatch.End();
                 }
                 if (result.IsCompleted)
                 {
