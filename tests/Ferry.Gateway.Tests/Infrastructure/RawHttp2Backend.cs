@@ -88,8 +88,9 @@ internal sealed class RawHttp2Backend : IAsyncDisposable
                 served.Add(ServeAsync(socket, Interlocked.Increment(ref _connections)));
             }
         }
-        catch (OperationCanceledException)
+        catch (Exception ex) when (_stop.IsCancellationRequested && ex is OperationCanceledException or InvalidOperationException or SocketException)
         {
+            // Disposed: a stop between two accepts makes the next one fail as "not listening" rather than cancelled.
         }
 
         await Task.WhenAll(served);
