@@ -236,10 +236,12 @@ internal sealed class Http2ClientStream : IHpackHeaderSink, IHttp2Sender, IDispo
             // The response is whole (its delivery may still be pending in this read batch): it stands, and only the
             // request side fails. RFC 9113 §8.1: a server may reset a stream after a complete response (NO_ERROR) to
             // stop the request; in gRPC the status in the trailers is final either way. Its headers are normally
-            // signalled at the end of the read batch; a batch cut short by a connection error never gets there.
+            // signalled at the end of the read batch; a batch cut short by a connection error never gets there. Held
+            // back by the batch too, so the caller sees the response only once the rest of the read (this reset
+            // included) was handled; with no batch on this thread (failed from elsewhere), on the thread pool.
             if (!_headersReady.Task.IsCompleted)
             {
-                ThreadPool.UnsafeQueueUserWorkItem(static ready => ready.TrySetResult(), _headersReady, preferLocal: false);
+                Http2ReadBatch.Scheduler.Schedule(static ready => ((TaskCompletionSource)ready!).TrySetResult(), _headersReady);
             }
 
             WakeWindowWaiter(error);
@@ -248,7 +250,7 @@ internal sealed class Http2ClientStream : IHpackHeaderSink, IHttp2Sender, IDispo
 
         if (!_headersReady.Task.IsCompleted)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(static s => s.Ready.TrySetException(s.Error), (Ready: _headersReady, Error: error), preferLocal: false);
+            Http2ReadBatch.Scheduler.Schedule(static s => ((HeadersFailure)s!).Signal(), new HeadersFailure(_headersReady, error));
         }
 
         _body.Writer.Complete(error);
@@ -279,6 +281,11 @@ internal sealed class Http2ClientStream : IHpackHeaderSink, IHttp2Sender, IDispo
     }
 
     void IHttp2Sender.WakeSender() => WakeWindowWaiter();
+
+    private sealed record HeadersFailure(TaskCompletionSource Ready, Exception Error)
+    {
+        public void Signal() => Ready.TrySetException(Error);
+    }
 
     private static int ParseStatus(string value) =>
         value.Length == 3 && int.TryParse(value, System.Globalization.NumberStyles.None, null, out var status) && status >= 100 ? status : 0;
