@@ -210,6 +210,13 @@ public sealed record ConnectionConfig
 
     /// <summary>Initial HTTP/2 stream window towards backends.</summary>
     public int InitialStreamWindow { get; init; } = 1024 * 1024;
+
+    /// <summary>
+    /// How far a response stream's window may grow, from PING-measured bandwidth-delay products, while its client keeps
+    /// reading (what one stalled response can hold in the gateway); equal to <see cref="InitialStreamWindow"/> keeps
+    /// windows fixed.
+    /// </summary>
+    public int MaxStreamWindow { get; init; } = 8 * 1024 * 1024;
 }
 
 public sealed record HealthConfig

@@ -47,6 +47,13 @@ public static partial class GatewayConfigValidator
         Positive(diagnostics, $"{at}.keepalive_timeout", connection.KeepAliveTimeout);
         Positive(diagnostics, $"{at}.idle_timeout", connection.IdleTimeout);
         AtLeast(diagnostics, $"{at}.initial_stream_window", connection.InitialStreamWindow, MinStreamWindow);
+        if (connection.MaxStreamWindow < connection.InitialStreamWindow)
+        {
+            diagnostics.Error(
+                $"{at}.max_stream_window",
+                $"max_stream_window ({connection.MaxStreamWindow}) is smaller than initial_stream_window ({connection.InitialStreamWindow})");
+        }
+
         AtLeast(diagnostics, $"{at}.max_connections", connection.MaxConnections, 1);
 
         if (cluster.Health.Active is { } active)

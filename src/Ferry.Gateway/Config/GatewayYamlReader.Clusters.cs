@@ -99,6 +99,7 @@ internal static partial class GatewayYamlReader
             MaxConnections = connection.Int("max_connections", defaults.MaxConnections),
             IdleTimeout = connection.Duration("idle_timeout", defaults.IdleTimeout),
             InitialStreamWindow = connection.Int("initial_stream_window", defaults.InitialStreamWindow),
+            MaxStreamWindow = connection.Int("max_stream_window", defaults.MaxStreamWindow),
         };
         connection.Finish();
         return config;

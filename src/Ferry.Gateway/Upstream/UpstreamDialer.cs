@@ -32,6 +32,7 @@ internal sealed class UpstreamDialer
         _options = new Http2ClientOptions
         {
             InitialStreamWindow = cluster.Connection.InitialStreamWindow,
+            MaxStreamWindow = cluster.Connection.MaxStreamWindow,
             KeepAliveTime = cluster.Connection.KeepAliveTime,
             KeepAliveTimeout = cluster.Connection.KeepAliveTimeout,
             HandshakeTimeout = cluster.Connection.DialTimeout,

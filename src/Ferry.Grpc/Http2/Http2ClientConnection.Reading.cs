@@ -14,6 +14,9 @@ internal sealed partial class Http2ClientConnection
     private int _continuationStreamId;
     private bool _continuationEndStream;
     private int _receiveWindow;
+    // The connection window's full size: grows with the tuner's target so that two streams at full window fit.
+    private int _connectionWindow;
+    private readonly Http2WindowTuner? _windowTuner;
     private int _receivedUnacked;
     private readonly List<Http2ClientStream> _headersArrived = [];
 
@@ -154,7 +157,7 @@ internal sealed partial class Http2ClientConnection
             }
 
             _receivedUnacked += header.Length;
-            if (_receivedUnacked >= _options.InitialConnectionWindow / 2)
+            if (_receivedUnacked >= _connectionWindow / 2)
             {
                 // Returned on arrival: the connection window never lets one unread stream stall the others; each
                 // stream's own window bounds what it can hold here.
@@ -162,6 +165,12 @@ internal sealed partial class Http2ClientConnection
                 _receiveWindow += _receivedUnacked;
                 _receivedUnacked = 0;
                 signal = ScheduleWrite();
+            }
+
+            if (_windowTuner?.OnData(header.Length) == true)
+            {
+                Http2FrameWriter.WritePing(_pending, Http2WindowTuner.PingPayload, ack: false);
+                signal |= ScheduleWrite();
             }
 
             if (FindStream(header) is { } stream)
@@ -422,14 +431,35 @@ internal sealed partial class Http2ClientConnection
                     _pingSentAt = 0;
                 }
 
-                return;
+                signal = value == Http2WindowTuner.PingPayload && _windowTuner?.OnPingAck() == true && GrowConnectionWindowLocked();
             }
-
-            Http2FrameWriter.WritePing(_pending, value, ack: true);
-            signal = ScheduleWrite();
+            else
+            {
+                Http2FrameWriter.WritePing(_pending, value, ack: true);
+                signal = ScheduleWrite();
+            }
         }
 
         AfterRead(signal, null);
+    }
+
+    /// <summary>
+    /// The tuner's target grew (under the lock): the connection window follows so that two streams at the target fit;
+    /// true when the writer needs a signal. Streams take their share as their readers consume (<see cref="OnBodyConsumed"/>).
+    /// </summary>
+    private bool GrowConnectionWindowLocked()
+    {
+        var wanted = (int)Math.Min(int.MaxValue, 2L * _windowTuner!.Target);
+        if (wanted <= _connectionWindow || _failure is not null)
+        {
+            return false;
+        }
+
+        var increment = wanted - _connectionWindow;
+        _connectionWindow = wanted;
+        _receiveWindow += increment;
+        Http2FrameWriter.WriteWindowUpdate(_pending, 0, increment);
+        return ScheduleWrite();
     }
 
     private void OnGoAway(Http2FrameHeader header, in ReadOnlySequence<byte> payload)

@@ -299,13 +299,26 @@ internal sealed partial class Http2ClientConnection
             }
 
             stream.UnackedConsumed += length;
-            if (stream.UnackedConsumed < _options.InitialStreamWindow / 2)
+            if (stream.UnackedConsumed < stream.WindowSize / 2)
             {
                 return;
             }
 
-            stream.ReceiveWindow += stream.UnackedConsumed;
-            Http2FrameWriter.WriteWindowUpdate(_pending, stream.Id, stream.UnackedConsumed);
+            // A reader that keeps consuming takes the tuner's larger window with its credit; one that stopped never
+            // gets here, so it holds no more than the window it had.
+            var increment = stream.UnackedConsumed;
+            if (_windowTuner is { } tuner)
+            {
+                tuner.Arm();
+                if (tuner.Target > stream.WindowSize)
+                {
+                    increment += tuner.Target - stream.WindowSize;
+                    stream.WindowSize = tuner.Target;
+                }
+            }
+
+            stream.ReceiveWindow += increment;
+            Http2FrameWriter.WriteWindowUpdate(_pending, stream.Id, increment);
             stream.UnackedConsumed = 0;
             signal = ScheduleWrite();
         }

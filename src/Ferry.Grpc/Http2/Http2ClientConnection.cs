@@ -52,6 +52,12 @@ internal sealed partial class Http2ClientConnection : IAsyncDisposable
         _headerWriter = new Http2HeaderWriter(_encoder);
         _maxConcurrentStreams = options.DefaultMaxConcurrentStreams;
         _receiveWindow = options.InitialConnectionWindow;
+        _connectionWindow = options.InitialConnectionWindow;
+        if (options.MaxStreamWindow > options.InitialStreamWindow)
+        {
+            _windowTuner = new Http2WindowTuner(options.InitialStreamWindow, options.MaxStreamWindow.Value, time);
+        }
+
         _idleSince = time.GetTimestamp();
         _lastReceived = _idleSince;
         _pending = new PooledBufferWriter();

@@ -6,6 +6,12 @@ internal sealed record Http2ClientOptions
     /// <summary>The receive window of each stream (SETTINGS_INITIAL_WINDOW_SIZE): what one stream may buffer here.</summary>
     public int InitialStreamWindow { get; init; } = 1024 * 1024;
 
+    /// <summary>
+    /// How far stream windows may grow when the measured bandwidth-delay product calls for it
+    /// (<see cref="Http2WindowTuner"/>); null, or no more than <see cref="InitialStreamWindow"/>, keeps them fixed.
+    /// </summary>
+    public int? MaxStreamWindow { get; init; }
+
     /// <summary>The connection's receive window. Returned as data arrives, so it never holds one stream up behind another.</summary>
     public int InitialConnectionWindow { get; init; } = 16 * 1024 * 1024;
 

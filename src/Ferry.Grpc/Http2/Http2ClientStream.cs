@@ -43,6 +43,7 @@ internal sealed class Http2ClientStream : IHpackHeaderSink, IHttp2Sender, IDispo
         Id = id;
         SendWindow = sendWindow;
         ReceiveWindow = receiveWindow;
+        WindowSize = receiveWindow;
     }
 
     public int Id { get; }
@@ -65,6 +66,8 @@ internal sealed class Http2ClientStream : IHpackHeaderSink, IHttp2Sender, IDispo
     // State below is owned by the connection and changed under its lock.
     internal long SendWindow;
     internal int ReceiveWindow;
+    /// <summary>The window granted to the server in all (what <see cref="ReceiveWindow"/> returns to when all is consumed).</summary>
+    internal int WindowSize;
     internal int UnackedConsumed;
     internal bool LocalEnded;
     internal bool RemoteEnded;

@@ -518,6 +518,114 @@ public sealed class Http2ClientConnectionTests
     }
 
     [Fact]
+    public async Task A_window_the_server_fills_within_a_ping_round_trip_grows_as_the_reader_consumes()
+    {
+        await using var server = new ScriptedHttp2Server();
+        var options = new Http2ClientOptions { InitialStreamWindow = 65_536, MaxStreamWindow = 1024 * 1024 };
+        await using var connection = await server.ConnectClientAsync(options);
+        using var stream = Open(connection);
+        var (id, _) = await server.ReadRequestHeadersAsync();
+        await server.SendHeadersAsync(id, false, (":status", "200"));
+        await stream.ReadHeadersAsync().WaitAsync(Timeout);
+
+        // A reader that used its window arms a measurement: the next DATA brings a PING.
+        await SendDataAsync(server, id, frames: 4);
+        await SyncAsync(server);
+        await ConsumeAsync(stream, 65_536);
+        for (var granted = 0u; granted < 65_536;)
+        {
+            granted += await ReadStreamWindowUpdateAsync(server, id);
+        }
+
+        await SendDataAsync(server, id, frames: 1);
+        var ping = await server.ReadFrameAsync(Http2FrameType.Ping);
+        Assert.False(ping.Header.HasFlag(Http2FrameFlags.Ack));
+
+        // The whole window arrives before the ACK: the window is what limits this path.
+        await SendDataAsync(server, id, frames: 3);
+        await server.WriteAsync(o => Http2FrameWriter.WritePing(o, ScriptedHttp2Server.ReadInt64(ping.Payload), ack: true));
+
+        await SyncAsync(server);
+
+        // The first credit for what is read next carries the growth to twice the sample (128 KiB).
+        await ConsumeAsync(stream, 65_536);
+        var update = await ReadStreamWindowUpdateAsync(server, id);
+        Assert.InRange(update, 32_768u + 65_536u, 65_536u + 65_536u);
+    }
+
+    /// <summary>Frames are handled in order: once the client answered this PING, it handled everything sent before.</summary>
+    private static async Task SyncAsync(ScriptedHttp2Server server)
+    {
+        await server.WriteAsync(o => Http2FrameWriter.WritePing(o, 42, ack: false));
+        while (true)
+        {
+            var ping = await server.ReadFrameAsync(Http2FrameType.Ping);
+            if (ping.Header.HasFlag(Http2FrameFlags.Ack) && ScriptedHttp2Server.ReadInt64(ping.Payload) == 42)
+            {
+                return;
+            }
+        }
+    }
+
+    private static async Task SendDataAsync(ScriptedHttp2Server server, int streamId, int frames)
+    {
+        for (var i = 0; i < frames; i++)
+        {
+            await server.SendDataAsync(streamId, new byte[16_384], endStream: false);
+        }
+    }
+
+    private static async Task ConsumeAsync(Http2ClientStream stream, long length)
+    {
+        var consumed = 0L;
+        while (consumed < length)
+        {
+            var result = await stream.ReadBodyAsync().AsTask().WaitAsync(Timeout);
+            consumed += result.Buffer.Length;
+            stream.AdvanceBody(result);
+        }
+
+        Assert.Equal(length, consumed);
+    }
+
+    [Fact]
+    public async Task Without_a_maximum_window_the_client_sends_no_window_pings()
+    {
+        await using var server = new ScriptedHttp2Server();
+        await using var connection = await server.ConnectClientAsync(new Http2ClientOptions { InitialStreamWindow = 65_536 });
+        using var stream = Open(connection);
+        var (id, _) = await server.ReadRequestHeadersAsync();
+        await server.SendHeadersAsync(id, false, (":status", "200"));
+        await server.SendDataAsync(id, new byte[65_536 - 9], endStream: false);
+        await server.SendHeadersAsync(id, true, ("grpc-status", "0"));
+        Assert.Equal(65_536 - 9, (await ReadBodyAsync(stream)).Length);
+
+        // The client's GOAWAY on disposal is the last frame: nothing before it may be a PING.
+        await connection.DisposeAsync();
+        while (true)
+        {
+            var frame = await server.ReadFrameAsync();
+            Assert.NotEqual(Http2FrameType.Ping, frame.Header.Type);
+            if (frame.Header.Type == Http2FrameType.GoAway)
+            {
+                break;
+            }
+        }
+    }
+
+    private static async Task<uint> ReadStreamWindowUpdateAsync(ScriptedHttp2Server server, int streamId)
+    {
+        while (true)
+        {
+            var update = await server.ReadFrameAsync(Http2FrameType.WindowUpdate);
+            if (update.Header.StreamId == streamId)
+            {
+                return ScriptedHttp2Server.ReadUInt32(update.Payload);
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_server_sending_more_than_the_stream_window_gets_a_flow_control_reset()
     {
         await using var server = new ScriptedHttp2Server();

@@ -122,6 +122,8 @@ internal sealed class ScriptedHttp2Server : IAsyncDisposable
 
     public static uint ReadUInt32(byte[] payload, int offset = 0) => BinaryPrimitives.ReadUInt32BigEndian(payload.AsSpan(offset));
 
+    public static long ReadInt64(byte[] payload) => BinaryPrimitives.ReadInt64BigEndian(payload);
+
     public async ValueTask DisposeAsync()
     {
         _listener.Stop();
