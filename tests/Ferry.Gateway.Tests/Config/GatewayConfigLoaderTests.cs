@@ -33,7 +33,7 @@ public sealed class GatewayConfigLoaderTests
               - { address: 127.0.0.1:50052, weight: 5 }
               - backend.local:50053
             tls: { ca: certs/ca.pem, server_name: backend.local, client_cert: certs/client.pem, client_key: certs/client-key.pem }
-            connection: { dial_timeout: 5s, backoff_initial: 250ms, backoff_max: 10s, keepalive_time: off, keepalive_timeout: 20s, multiple_connections: false, max_connections: 4, idle_timeout: 5m, initial_stream_window: 1048576 }
+            connection: { dial_timeout: 5s, backoff_initial: 250ms, backoff_max: 10s, keepalive_time: off, keepalive_timeout: 20s, multiple_connections: false, max_connections: 4, idle_timeout: 5m, initial_stream_window: 1048576, max_stream_window: 4194304 }
             health:
               active: { interval: 5s, timeout: 1s, healthy_threshold: 1, unhealthy_threshold: 2, service: "" }
               outlier: { consecutive_failures: 5, base_ejection: 10s, max_ejection: 5m }
@@ -134,6 +134,7 @@ public sealed class GatewayConfigLoaderTests
                 MaxConnections = 4,
                 IdleTimeout = TimeSpan.FromMinutes(5),
                 InitialStreamWindow = 1048576,
+                MaxStreamWindow = 4194304,
             },
             cluster.Connection);
         Assert.Equal(

@@ -184,6 +184,20 @@ public sealed class GatewayConfigValidationTests
     }
 
     [Fact]
+    public void TheMaximumStreamWindowIsNotBelowTheInitialOne()
+    {
+        ConfigAssert.Errors(
+            """
+            listeners: [ { name: l, address: 127.0.0.1:8080, routes: [ { name: r, cluster: c } ] } ]
+            clusters:
+              - name: c
+                endpoints: [ 127.0.0.1:50051 ]
+                connection: { initial_stream_window: 2097152, max_stream_window: 1048576 }
+            """,
+            "gateway.yaml:5:70: clusters[0].connection.max_stream_window: max_stream_window (1048576) is smaller than initial_stream_window (2097152)");
+    }
+
+    [Fact]
     public void RateLimitsHealthAndRetryAreInRange()
     {
         ConfigAssert.Errors(
