@@ -157,6 +157,7 @@ public sealed class GatewayHost : IAsyncDisposable
                 MaxConcurrentStreams = listener.Limits.MaxStreamsPerConnection,
                 InitialConnectionWindow = options.Http2ConnectionWindow,
                 InitialStreamWindow = options.Http2StreamWindow,
+                MaxStreamWindow = options.Http2MaxStreamWindow,
             };
             http2.Validate();
             kestrel.Listen(IPEndPoint.Parse(listener.Address), listen =>

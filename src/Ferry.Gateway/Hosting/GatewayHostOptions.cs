@@ -22,6 +22,13 @@ public sealed record GatewayHostOptions
     /// <summary>HTTP/2 stream receive window offered to clients. Default 1 MiB; bulk uploads need more than 64 KiB.</summary>
     public int Http2StreamWindow { get; init; } = 1024 * 1024;
 
+    /// <summary>
+    /// How far a request stream's window may grow, from PING-measured bandwidth-delay products, while its backend keeps
+    /// reading (what one stalled request can hold in the gateway). Default 8 MiB; equal to
+    /// <see cref="Http2StreamWindow"/> keeps windows fixed.
+    /// </summary>
+    public int Http2MaxStreamWindow { get; init; } = 8 * 1024 * 1024;
+
     /// <summary>How long stopping waits for calls in flight after GOAWAY went out. Default 10 s.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -30,6 +37,11 @@ public sealed record GatewayHostOptions
         if (Http2StreamWindow is < 65535 or > int.MaxValue / 2)
         {
             throw new ArgumentException($"{nameof(GatewayHostOptions)}.{nameof(Http2StreamWindow)} must be between 65535 and 1 GiB.");
+        }
+
+        if (Http2MaxStreamWindow < Http2StreamWindow)
+        {
+            throw new ArgumentException($"{nameof(GatewayHostOptions)}.{nameof(Http2MaxStreamWindow)} must be at least {nameof(Http2StreamWindow)}.");
         }
 
         if (Http2ConnectionWindow < Http2StreamWindow)

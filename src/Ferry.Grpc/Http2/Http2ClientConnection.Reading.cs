@@ -443,20 +443,15 @@ internal sealed partial class Http2ClientConnection
         AfterRead(signal, null);
     }
 
-    /// <summary>
-    /// The tuner's target grew (under the lock): the connection window follows so that two streams at the target fit;
-    /// true when the writer needs a signal. Streams take their share as their readers consume (<see cref="OnBodyConsumed"/>).
-    /// </summary>
+    /// <summary>The tuner's target grew (under the lock): so does the connection window. True when the writer needs a signal.</summary>
     private bool GrowConnectionWindowLocked()
     {
-        var wanted = (int)Math.Min(int.MaxValue, 2L * _windowTuner!.Target);
-        if (wanted <= _connectionWindow || _failure is not null)
+        var increment = _windowTuner!.ConnectionGrowth(ref _connectionWindow);
+        if (increment == 0 || _failure is not null)
         {
             return false;
         }
 
-        var increment = wanted - _connectionWindow;
-        _connectionWindow = wanted;
         _receiveWindow += increment;
         Http2FrameWriter.WriteWindowUpdate(_pending, 0, increment);
         return ScheduleWrite();

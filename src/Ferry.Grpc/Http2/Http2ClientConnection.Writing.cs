@@ -304,19 +304,7 @@ internal sealed partial class Http2ClientConnection
                 return;
             }
 
-            // A reader that keeps consuming takes the tuner's larger window with its credit; one that stopped never
-            // gets here, so it holds no more than the window it had.
-            var increment = stream.UnackedConsumed;
-            if (_windowTuner is { } tuner)
-            {
-                tuner.Arm();
-                if (tuner.Target > stream.WindowSize)
-                {
-                    increment += tuner.Target - stream.WindowSize;
-                    stream.WindowSize = tuner.Target;
-                }
-            }
-
+            var increment = stream.UnackedConsumed + (_windowTuner?.OnStreamCredit(ref stream.WindowSize) ?? 0);
             stream.ReceiveWindow += increment;
             Http2FrameWriter.WriteWindowUpdate(_pending, stream.Id, increment);
             stream.UnackedConsumed = 0;

@@ -413,6 +413,16 @@ internal sealed partial class Http2ServerConnection
                 {
                     _pingSentAt = 0;
                 }
+                else if (value == Http2WindowTuner.PingPayload && _windowTuner?.OnPingAck() == true && _closed is null)
+                {
+                    var increment = _windowTuner.ConnectionGrowth(ref _connectionWindow);
+                    if (increment > 0)
+                    {
+                        _receiveWindow += increment;
+                        Http2FrameWriter.WriteWindowUpdate(_pending, 0, increment);
+                        _signalAfterBatch |= ScheduleWrite();
+                    }
+                }
             }
 
             return;

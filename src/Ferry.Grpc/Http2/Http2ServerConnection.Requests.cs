@@ -23,6 +23,9 @@ internal sealed partial class Http2ServerConnection
     private int _lastProcessedStreamId;
     private int _receiveWindow;
     private int _receivedUnacked;
+    // The connection window's full size: grows with the tuner's target.
+    private int _connectionWindow;
+    private readonly Http2WindowTuner? _windowTuner;
     // How far a stream's window may be overdrawn before the client acknowledged our SETTINGS (it may still count
     // from the default 65,535 until then).
     private int _receiveWindowSlack;
@@ -300,13 +303,19 @@ internal sealed partial class Http2ServerConnection
             }
 
             _receivedUnacked += header.Length;
-            if (_receivedUnacked >= _options.InitialConnectionWindow / 2)
+            if (_receivedUnacked >= _connectionWindow / 2)
             {
                 // Returned on arrival: the connection window never lets one unread stream stall the others; each
                 // stream's own window bounds what it can hold here.
                 Http2FrameWriter.WriteWindowUpdate(_pending, 0, _receivedUnacked);
                 _receiveWindow += _receivedUnacked;
                 _receivedUnacked = 0;
+                _signalAfterBatch |= ScheduleWrite();
+            }
+
+            if (_windowTuner?.OnData(header.Length) == true)
+            {
+                Http2FrameWriter.WritePing(_pending, Http2WindowTuner.PingPayload, ack: false);
                 _signalAfterBatch |= ScheduleWrite();
             }
 

@@ -521,18 +521,20 @@ internal sealed partial class Http2ServerConnection
     }
 
     /// <summary>
-    /// Returns a stream's consumed window once half the initial window was used (under the lock), so a client
-    /// streaming steadily gets a WINDOW_UPDATE per half window, not per read. True when the writer needs a signal.
+    /// Returns a stream's consumed window once half its window was used (under the lock), so a client streaming
+    /// steadily gets a WINDOW_UPDATE per half window, not per read; the window grows with it when the tuner says the
+    /// path needs more. True when the writer needs a signal.
     /// </summary>
     private bool CreditStreamLocked(Http2ServerStream stream)
     {
-        if (stream.UnackedConsumed < _options.InitialStreamWindow / 2)
+        if (stream.UnackedConsumed < stream.WindowSize / 2)
         {
             return false;
         }
 
-        stream.ReceiveWindow += stream.UnackedConsumed;
-        Http2FrameWriter.WriteWindowUpdate(_pending, stream.Id, stream.UnackedConsumed);
+        var increment = stream.UnackedConsumed + (_windowTuner?.OnStreamCredit(ref stream.WindowSize) ?? 0);
+        stream.ReceiveWindow += increment;
+        Http2FrameWriter.WriteWindowUpdate(_pending, stream.Id, increment);
         stream.UnackedConsumed = 0;
         return ScheduleWrite();
     }

@@ -75,6 +75,12 @@ internal sealed partial class Http2ServerConnection : IAsyncDisposable
         _headerWriter = new Http2HeaderWriter(_encoder);
         // The connection window starts at the protocol's 65,535 and can only be raised (by our WINDOW_UPDATE).
         _receiveWindow = Math.Max(options.InitialConnectionWindow, DefaultWindow);
+        _connectionWindow = _receiveWindow;
+        if (options.MaxStreamWindow > options.InitialStreamWindow)
+        {
+            _windowTuner = new Http2WindowTuner(options.InitialStreamWindow, options.MaxStreamWindow.Value, time);
+        }
+
         // Until the client acknowledges our SETTINGS it may still use the default stream window.
         _receiveWindowSlack = Math.Max(0, DefaultWindow - options.InitialStreamWindow);
         _lastReceived = time.GetTimestamp();

@@ -9,6 +9,12 @@ internal sealed record Http2ServerOptions
     /// <summary>The receive window of each stream (SETTINGS_INITIAL_WINDOW_SIZE): what one request body may buffer here.</summary>
     public int InitialStreamWindow { get; init; } = 1024 * 1024;
 
+    /// <summary>
+    /// How far request stream windows may grow when the measured bandwidth-delay product calls for it
+    /// (<see cref="Http2WindowTuner"/>); null, or no more than <see cref="InitialStreamWindow"/>, keeps them fixed.
+    /// </summary>
+    public int? MaxStreamWindow { get; init; }
+
     /// <summary>The connection's receive window, returned as data arrives (the stream windows bound what is buffered).</summary>
     public int InitialConnectionWindow { get; init; } = 4 * 1024 * 1024;
 
@@ -58,6 +64,7 @@ internal sealed record Http2ServerOptions
         Check(MaxConcurrentStreams >= 1, nameof(MaxConcurrentStreams), "at least 1");
         Check(InitialStreamWindow is >= 1 and <= int.MaxValue, nameof(InitialStreamWindow), "between 1 and 2^31-1");
         Check(InitialConnectionWindow is >= 65_535 and <= int.MaxValue, nameof(InitialConnectionWindow), "between 65535 and 2^31-1");
+        Check(MaxStreamWindow is null or > 0, nameof(MaxStreamWindow), "positive or null");
         Check(MaxFrameSize is >= 16_384 and <= 16_777_215, nameof(MaxFrameSize), "between 16384 and 16777215 (RFC 9113)");
         Check(MaxHeaderListSize >= 1024, nameof(MaxHeaderListSize), "at least 1024");
         Check(HandshakeTimeout > TimeSpan.Zero, nameof(HandshakeTimeout), "positive");

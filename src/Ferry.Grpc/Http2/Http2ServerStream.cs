@@ -45,6 +45,7 @@ internal sealed class Http2ServerStream : IHttp2Sender
         ContentLength = request.ContentLength;
         SendWindow = sendWindow;
         ReceiveWindow = receiveWindow;
+        WindowSize = receiveWindow;
     }
 
     public int Id { get; }
@@ -81,6 +82,8 @@ internal sealed class Http2ServerStream : IHttp2Sender
     internal long Received;
     internal long SendWindow;
     internal int ReceiveWindow;
+    /// <summary>The window granted to the client in all (what <see cref="ReceiveWindow"/> returns to when all is consumed).</summary>
+    internal int WindowSize;
     internal int UnackedConsumed;
     internal bool RemoteEnded;
     internal bool LocalEnded;

@@ -9,7 +9,7 @@ namespace Ferry.Grpc.Http2;
 /// at one window per round trip (1 MiB over a 50 ms path is 20 MiB/s); a window as large as the maximum from the start
 /// would let every stalled reader hold that much.
 /// Only a connection whose readers use their windows is measured: a PING is armed by a stream returning half its window
-/// (<see cref="Arm"/>), so calls that never come near a window (unary traffic) cost none. Pings are also spaced (100 ms
+/// (<see cref="OnStreamCredit"/>), so calls that never come near a window (unary traffic) cost none. Pings are also spaced (100 ms
 /// at first, halved when the target grows, lengthened while it holds, at most 10 s).
 /// Not thread-safe: the connection calls it under its lock.
 /// </summary>
@@ -42,8 +42,40 @@ internal sealed class Http2WindowTuner
     /// <summary>The window each stream grows to as its reader consumes (a stream that stopped reading keeps its own).</summary>
     public int Target { get; private set; }
 
-    /// <summary>A stream returned half its window: the next DATA may start a measurement.</summary>
-    public void Arm() => _armed = true;
+    /// <summary>
+    /// A stream's reader consumed half its window (<paramref name="streamWindow"/>, its full size): arms a measurement
+    /// and returns what the stream's window grows by, to be granted with the credit. A reader that stopped never gets
+    /// here, so it holds no more than the window it had.
+    /// </summary>
+    public int OnStreamCredit(ref int streamWindow)
+    {
+        _armed = true;
+        if (Target <= streamWindow)
+        {
+            return 0;
+        }
+
+        var growth = Target - streamWindow;
+        streamWindow = Target;
+        return growth;
+    }
+
+    /// <summary>
+    /// After <see cref="OnPingAck"/> grew the target: what the connection window (<paramref name="connectionWindow"/>,
+    /// its full size) grows by, so that two streams at the target fit in it.
+    /// </summary>
+    public int ConnectionGrowth(ref int connectionWindow)
+    {
+        var wanted = (int)Math.Min(int.MaxValue, 2L * Target);
+        if (wanted <= connectionWindow)
+        {
+            return 0;
+        }
+
+        var growth = wanted - connectionWindow;
+        connectionWindow = wanted;
+        return growth;
+    }
 
     /// <summary>DATA arrived: true when the caller must send a PING with <see cref="PingPayload"/> now.</summary>
     public bool OnData(int length)

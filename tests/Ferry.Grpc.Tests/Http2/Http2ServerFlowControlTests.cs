@@ -155,6 +155,50 @@ public sealed class Http2ServerFlowControlTests
     }
 
     [Fact]
+    public async Task A_request_window_the_client_fills_within_a_ping_round_trip_grows_as_the_handler_reads()
+    {
+        var handler = new TestStreamHandler(async stream =>
+        {
+            var body = await TestStreamHandler.ReadBodyAsync(stream);
+            stream.WriteHeaders(200, body.Length, static (headers, length) => headers.AddOctets("x-received", length.ToString()), endStream: true);
+        });
+        await using var host = new Http2ServerTestHost(handler, new Http2ServerOptions { InitialStreamWindow = 65_536, MaxStreamWindow = 1024 * 1024 });
+        await using var client = await RawHttp2Client.ConnectAndHandshakeAsync(host.Port);
+        await client.SendRequestAsync(1);
+
+        // A distant client: it spends its whole window, and only then sees (and answers) what the server sent meanwhile.
+        var window = 65_536L;
+        var sent = 0L;
+        var largest = 0u;
+        while (largest <= 65_536 && sent < 4 * 1024 * 1024)
+        {
+            for (; window >= 16_384; window -= 16_384, sent += 16_384)
+            {
+                await client.SendDataAsync(1, new byte[16_384], endStream: false);
+            }
+
+            var frame = await client.ReadFrameAsync(f => f.Header.Type is Http2FrameType.Ping or Http2FrameType.WindowUpdate);
+            if (frame.Header.Type == Http2FrameType.Ping)
+            {
+                await client.WriteAsync(o => Http2FrameWriter.WritePing(o, ScriptedHttp2Server.ReadInt64(frame.Payload), ack: true));
+            }
+            else if (frame.Header.StreamId == 1)
+            {
+                var increment = ScriptedHttp2Server.ReadUInt32(frame.Payload);
+                window += increment;
+                largest = Math.Max(largest, increment);
+            }
+        }
+
+        // Credit alone is at most the 64 KiB window; a larger grant is growth.
+        Assert.InRange(largest, 65_537u, 1024u * 1024);
+        await client.SendDataAsync(1, [], endStream: true);
+        var response = await client.ReadResponseAsync(1);
+        Assert.Equal(sent.ToString(), response.Header("x-received"));
+        Assert.Empty(handler.Failures);
+    }
+
+    [Fact]
     public async Task A_write_waiting_for_window_can_be_cancelled()
     {
         var outcome = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -13,7 +13,7 @@ public sealed class Http2WindowTunerTests
     {
         var tuner = new Http2WindowTuner(MiB, 4 * MiB, _clock);
 
-        tuner.Arm();
+        Arm(tuner);
         Assert.True(tuner.OnData(16_384));
         Assert.False(tuner.OnData(MiB - 16_384));
         _clock.Advance(TimeSpan.FromMilliseconds(20));
@@ -21,14 +21,14 @@ public sealed class Http2WindowTunerTests
         Assert.Equal(2 * MiB, tuner.Target);
 
         _clock.Advance(TimeSpan.FromSeconds(1));
-        tuner.Arm();
+        Arm(tuner);
         Assert.True(tuner.OnData(2 * MiB));
         _clock.Advance(TimeSpan.FromMilliseconds(20));
         Assert.True(tuner.OnPingAck());
         Assert.Equal(4 * MiB, tuner.Target);
 
         _clock.Advance(TimeSpan.FromSeconds(1));
-        tuner.Arm();
+        Arm(tuner);
         Assert.False(tuner.OnData(4 * MiB));
         Assert.Equal(4 * MiB, tuner.Target);
     }
@@ -38,14 +38,14 @@ public sealed class Http2WindowTunerTests
     {
         var tuner = new Http2WindowTuner(MiB, 8 * MiB, _clock);
 
-        tuner.Arm();
+        Arm(tuner);
         Assert.True(tuner.OnData(100_000));
         _clock.Advance(TimeSpan.FromMilliseconds(1));
         Assert.False(tuner.OnPingAck());
         Assert.Equal(MiB, tuner.Target);
 
         // Not before the interval (100 ms at first) has passed.
-        tuner.Arm();
+        Arm(tuner);
         _clock.Advance(TimeSpan.FromMilliseconds(99));
         Assert.False(tuner.OnData(100));
         _clock.Advance(TimeSpan.FromMilliseconds(1));
@@ -54,7 +54,7 @@ public sealed class Http2WindowTunerTests
         Assert.False(tuner.OnPingAck());
 
         // Two steady samples in a row: the interval lengthens to 200 ms.
-        tuner.Arm();
+        Arm(tuner);
         _clock.Advance(TimeSpan.FromMilliseconds(199));
         Assert.False(tuner.OnData(100));
         _clock.Advance(TimeSpan.FromMilliseconds(1));
@@ -67,7 +67,7 @@ public sealed class Http2WindowTunerTests
     public void Half_window_credit_makes_a_third_of_the_window_per_round_trip_the_mark(int sample, bool grows)
     {
         var tuner = new Http2WindowTuner(MiB, 8 * MiB, _clock);
-        tuner.Arm();
+        Arm(tuner);
         Assert.True(tuner.OnData(sample));
         _clock.Advance(TimeSpan.FromMilliseconds(40));
 
@@ -79,14 +79,14 @@ public sealed class Http2WindowTunerTests
     public void A_fuller_sample_at_a_lower_bandwidth_than_the_best_seen_does_not_grow_the_window()
     {
         var tuner = new Http2WindowTuner(MiB, 16 * MiB, _clock);
-        tuner.Arm();
+        Arm(tuner);
         Assert.True(tuner.OnData(MiB));
         _clock.Advance(TimeSpan.FromMilliseconds(10));
         Assert.True(tuner.OnPingAck());
 
         // 2 MiB in 1 s is far slower than 1 MiB in 10 ms: the path, not the window, is the limit.
         _clock.Advance(TimeSpan.FromSeconds(1));
-        tuner.Arm();
+        Arm(tuner);
         Assert.True(tuner.OnData(2 * MiB));
         _clock.Advance(TimeSpan.FromSeconds(1));
         Assert.False(tuner.OnPingAck());
@@ -100,7 +100,7 @@ public sealed class Http2WindowTunerTests
 
         Assert.False(tuner.OnPingAck());
         Assert.Equal(MiB, tuner.Target);
-        tuner.Arm();
+        Arm(tuner);
         Assert.True(tuner.OnData(10));
     }
 
@@ -110,7 +110,7 @@ public sealed class Http2WindowTunerTests
         var tuner = new Http2WindowTuner(MiB, 8 * MiB, _clock);
 
         Assert.False(tuner.OnData(MiB / 4));
-        tuner.Arm();
+        Arm(tuner);
         Assert.True(tuner.OnData(100));
 
         // One measurement per arming.
@@ -118,5 +118,33 @@ public sealed class Http2WindowTunerTests
         Assert.False(tuner.OnPingAck());
         _clock.Advance(TimeSpan.FromSeconds(1));
         Assert.False(tuner.OnData(100));
+    }
+
+    [Fact]
+    public void A_stream_takes_the_grown_window_with_its_credit_and_the_connection_fits_two_such_streams()
+    {
+        var tuner = new Http2WindowTuner(MiB, 8 * MiB, _clock);
+        var stream = MiB;
+        Assert.Equal(0, tuner.OnStreamCredit(ref stream));
+        Assert.True(tuner.OnData(MiB));
+        _clock.Advance(TimeSpan.FromMilliseconds(40));
+        Assert.True(tuner.OnPingAck());
+
+        Assert.Equal(MiB, tuner.OnStreamCredit(ref stream));
+        Assert.Equal(2 * MiB, stream);
+        Assert.Equal(0, tuner.OnStreamCredit(ref stream));
+
+        var connection = 16 * MiB;
+        Assert.Equal(0, tuner.ConnectionGrowth(ref connection));
+        connection = 3 * MiB;
+        Assert.Equal(MiB, tuner.ConnectionGrowth(ref connection));
+        Assert.Equal(4 * MiB, connection);
+    }
+
+    /// <summary>A stream returning credit from a window the target never exceeds: arms a measurement, grows nothing.</summary>
+    private static void Arm(Http2WindowTuner tuner)
+    {
+        var window = int.MaxValue;
+        Assert.Equal(0, tuner.OnStreamCredit(ref window));
     }
 }
