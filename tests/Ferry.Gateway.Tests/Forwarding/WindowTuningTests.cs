@@ -1,15 +1,20 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using Ferry.Gateway.Config;
 using Ferry.Gateway.Hosting;
 using Ferry.Gateway.Tests.Infrastructure;
 using Ferry.Grpc;
+using Ferry.Grpc.Client;
+using Google.Protobuf;
 using Xunit.Abstractions;
 
 namespace Ferry.Gateway.Tests.Forwarding;
 
 /// <summary>
-/// A backend far away (40 ms round trip): a fixed 1 MiB stream window would cap a bulk response at one window per
-/// round trip (25 MiB/s); the gateway measures the path with PINGs and grows the window of a stream its client reads.
+/// A backend or a client far away (40 ms round trip): a fixed 1 MiB stream window would cap a bulk transfer at one
+/// window per round trip (25 MiB/s); the gateway measures the path with PINGs and grows the window of a stream whose
+/// other side keeps reading.
 /// </summary>
 public sealed class WindowTuningTests(ITestOutputHelper output)
 {
@@ -36,6 +41,37 @@ public sealed class WindowTuningTests(ITestOutputHelper output)
 
         Assert.NotEmpty(updates);
         Assert.All(updates, update => Assert.True(update <= connection.InitialStreamWindow, $"an update of {update} bytes"));
+    }
+
+    [Fact]
+    public async Task A_bulk_upload_from_a_distant_client_gets_more_than_the_initial_window()
+    {
+        await using var backend = await TestBackend.StartAsync("near");
+        var hostOptions = new GatewayHostOptions();
+        await using var gateway = await TestGateway.StartAsync(GatewayConfigs.Single(GatewayConfigs.Cluster("c", backend)), hostOptions);
+        var granted = new ConcurrentQueue<uint>();
+        var channel = gateway.CreateChannel(new GrpcChannelOptions
+        {
+            ConnectCallback = (endpoint, cancellationToken) => DelayedStream.ConnectAsync(endpoint, RoundTrip, granted: null, grantedByPeer: granted, cancellationToken),
+        });
+        var client = new Probe.ProbeClient(channel);
+
+        var clock = Stopwatch.StartNew();
+        using var call = client.ClientStream();
+        var payload = ByteString.CopyFrom(new byte[MessageSize]);
+        for (var i = 0; i < MessageCount; i++)
+        {
+            await call.RequestStream.WriteAsync(new ProbeRequest { Payload = payload }).WaitAsync(TestTimeouts.Default);
+        }
+
+        await call.RequestStream.CompleteAsync();
+        var reply = await call.ResponseAsync.WaitAsync(TestTimeouts.Default);
+        Assert.Equal(((long)MessageCount * MessageSize).ToString(CultureInfo.InvariantCulture), reply.Text);
+        var updates = granted.ToArray();
+        output.WriteLine($"{MessageCount * MessageSize / (1024 * 1024)} MiB up in {clock.ElapsedMilliseconds} ms over a {RoundTrip.TotalMilliseconds} ms round trip; largest stream window update {updates.DefaultIfEmpty().Max()} bytes");
+
+        Assert.Contains(updates, update => update > hostOptions.Http2StreamWindow);
+        Assert.All(updates, update => Assert.True(update <= hostOptions.Http2MaxStreamWindow, $"an update of {update} bytes"));
     }
 
     private async Task<uint[]> StreamFromDistantBackendAsync(ConnectionConfig connection)
