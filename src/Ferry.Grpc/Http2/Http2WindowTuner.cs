@@ -1,16 +1,16 @@
 namespace Ferry.Grpc.Http2;
 
 /// <summary>
-/// Grows a connection's stream receive windows to its bandwidth-delay product, as gRPC's BDP estimator does: a PING
-/// leaves with a DATA frame, and the DATA that arrives until its ACK is one sample of what the path holds in flight.
-/// Credit goes back in halves of a window, so a path that the window limits carries about half a window per round
-/// trip: a sample of a third of the target or more, at a bandwidth no lower than the best seen, means the window is
-/// what limits the transfer, and the target doubles (at least to twice the sample), up to the maximum. A fixed window caps each stream
-/// at one window per round trip (1 MiB over a 50 ms path is 20 MiB/s); a window as large as the maximum from the start
-/// would let every stalled reader hold that much.
-/// Only a connection whose readers use their windows is measured: a PING is armed by a stream returning half its window
-/// (<see cref="OnStreamCredit"/>), so calls that never come near a window (unary traffic) cost none. Pings are also spaced (100 ms
-/// at first, halved when the target grows, lengthened while it holds, at most 10 s).
+/// Grows a connection's stream receive windows to its bandwidth-delay product, as gRPC's BDP estimator does. A fixed
+/// window caps a stream at one window per round trip (1 MiB over a 50 ms path is 20 MiB/s); a window as large as the
+/// maximum from the start would let every stalled reader hold that much.
+/// A PING leaves with a DATA frame, and the DATA that arrives until its ACK is one sample of what the path holds in
+/// flight. Credit goes back in halves of a window, so a path that the window limits carries about half a window per
+/// round trip: a sample of a third of the target or more, at a bandwidth no lower than the best seen, means the window
+/// is what limits the transfer, and the target doubles (at least to twice the sample), up to the maximum.
+/// Only a connection whose readers use their windows is measured: a stream returning half its window arms the next
+/// PING (<see cref="OnStreamCredit"/>), so calls that never come near a window (unary traffic) cost none. Pings are
+/// also spaced: 100 ms at first, halved when the target grows, lengthened while it holds, at most 10 s apart.
 /// Not thread-safe: the connection calls it under its lock.
 /// </summary>
 internal sealed class Http2WindowTuner
