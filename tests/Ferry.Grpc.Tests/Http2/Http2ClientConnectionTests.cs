@@ -588,29 +588,39 @@ public sealed class Http2ClientConnectionTests
         Assert.Equal(length, consumed);
     }
 
-    [Fact]
-    public async Task Without_a_maximum_window_the_client_sends_no_window_pings()
+    [Theory]
+    [InlineData(null, false)]
+    [InlineData(1024 * 1024, true)]
+    public async Task Only_a_client_with_a_maximum_window_measures_the_path(int? maxStreamWindow, bool pings)
     {
         await using var server = new ScriptedHttp2Server();
-        await using var connection = await server.ConnectClientAsync(new Http2ClientOptions { InitialStreamWindow = 65_536 });
+        var options = new Http2ClientOptions { InitialStreamWindow = 65_536, MaxStreamWindow = maxStreamWindow };
+        await using var connection = await server.ConnectClientAsync(options);
         using var stream = Open(connection);
         var (id, _) = await server.ReadRequestHeadersAsync();
         await server.SendHeadersAsync(id, false, (":status", "200"));
-        await server.SendDataAsync(id, new byte[65_536 - 9], endStream: false);
-        await server.SendHeadersAsync(id, true, ("grpc-status", "0"));
-        Assert.Equal(65_536 - 9, (await ReadBodyAsync(stream)).Length);
+        await stream.ReadHeadersAsync().WaitAsync(Timeout);
 
-        // The client's GOAWAY on disposal is the last frame: nothing before it may be a PING.
-        await connection.DisposeAsync();
+        // Half the window read and credited, then more DATA: the moment a tuning client sends its PING.
+        await SendDataAsync(server, id, frames: 2);
+        await ConsumeAsync(stream, 32_768);
+        await SendDataAsync(server, id, frames: 1);
+
+        // Everything the client sends in answer to that DATA comes before its answer to our PING.
+        await server.WriteAsync(o => Http2FrameWriter.WritePing(o, 42, ack: false));
+        var sawPing = false;
         while (true)
         {
-            var frame = await server.ReadFrameAsync();
-            Assert.NotEqual(Http2FrameType.Ping, frame.Header.Type);
-            if (frame.Header.Type == Http2FrameType.GoAway)
+            var frame = await server.ReadFrameAsync(Http2FrameType.Ping);
+            if (frame.Header.HasFlag(Http2FrameFlags.Ack))
             {
                 break;
             }
+
+            sawPing = true;
         }
+
+        Assert.Equal(pings, sawPing);
     }
 
     private static async Task<uint> ReadStreamWindowUpdateAsync(ScriptedHttp2Server server, int streamId)
