@@ -431,7 +431,16 @@ internal sealed partial class Http2ClientConnection
                     _pingSentAt = 0;
                 }
 
-                signal = value == Http2WindowTuner.PingPayload && _windowTuner?.OnPingAck() == true && GrowConnectionWindowLocked();
+                if (value == Http2WindowTuner.PingPayload && _windowTuner?.OnPingAck() == true && _failure is null
+                    && _windowTuner.GrowConnection(ref _connectionWindow, ref _receiveWindow) is var increment and > 0)
+                {
+                    Http2FrameWriter.WriteWindowUpdate(_pending, 0, increment);
+                    signal = ScheduleWrite();
+                }
+                else
+                {
+                    signal = false;
+                }
             }
             else
             {
@@ -441,20 +450,6 @@ internal sealed partial class Http2ClientConnection
         }
 
         AfterRead(signal, null);
-    }
-
-    /// <summary>The tuner's target grew (under the lock): so does the connection window. True when the writer needs a signal.</summary>
-    private bool GrowConnectionWindowLocked()
-    {
-        var increment = _windowTuner!.ConnectionGrowth(ref _connectionWindow);
-        if (increment == 0 || _failure is not null)
-        {
-            return false;
-        }
-
-        _receiveWindow += increment;
-        Http2FrameWriter.WriteWindowUpdate(_pending, 0, increment);
-        return ScheduleWrite();
     }
 
     private void OnGoAway(Http2FrameHeader header, in ReadOnlySequence<byte> payload)

@@ -53,10 +53,7 @@ internal sealed partial class Http2ClientConnection : IAsyncDisposable
         _maxConcurrentStreams = options.DefaultMaxConcurrentStreams;
         _receiveWindow = options.InitialConnectionWindow;
         _connectionWindow = options.InitialConnectionWindow;
-        if (options.MaxStreamWindow > options.InitialStreamWindow)
-        {
-            _windowTuner = new Http2WindowTuner(options.InitialStreamWindow, options.MaxStreamWindow.Value, time);
-        }
+        _windowTuner = Http2WindowTuner.Create(options.InitialStreamWindow, options.MaxStreamWindow, time);
 
         _idleSince = time.GetTimestamp();
         _lastReceived = _idleSince;

@@ -413,15 +413,11 @@ internal sealed partial class Http2ServerConnection
                 {
                     _pingSentAt = 0;
                 }
-                else if (value == Http2WindowTuner.PingPayload && _windowTuner?.OnPingAck() == true && _closed is null)
+                else if (value == Http2WindowTuner.PingPayload && _windowTuner?.OnPingAck() == true && _closed is null
+                    && _windowTuner.GrowConnection(ref _connectionWindow, ref _receiveWindow) is var increment and > 0)
                 {
-                    var increment = _windowTuner.ConnectionGrowth(ref _connectionWindow);
-                    if (increment > 0)
-                    {
-                        _receiveWindow += increment;
-                        Http2FrameWriter.WriteWindowUpdate(_pending, 0, increment);
-                        _signalAfterBatch |= ScheduleWrite();
-                    }
+                    Http2FrameWriter.WriteWindowUpdate(_pending, 0, increment);
+                    _signalAfterBatch |= ScheduleWrite();
                 }
             }
 

@@ -76,10 +76,7 @@ internal sealed partial class Http2ServerConnection : IAsyncDisposable
         // The connection window starts at the protocol's 65,535 and can only be raised (by our WINDOW_UPDATE).
         _receiveWindow = Math.Max(options.InitialConnectionWindow, DefaultWindow);
         _connectionWindow = _receiveWindow;
-        if (options.MaxStreamWindow > options.InitialStreamWindow)
-        {
-            _windowTuner = new Http2WindowTuner(options.InitialStreamWindow, options.MaxStreamWindow.Value, time);
-        }
+        _windowTuner = Http2WindowTuner.Create(options.InitialStreamWindow, options.MaxStreamWindow, time);
 
         // Until the client acknowledges our SETTINGS it may still use the default stream window.
         _receiveWindowSlack = Math.Max(0, DefaultWindow - options.InitialStreamWindow);

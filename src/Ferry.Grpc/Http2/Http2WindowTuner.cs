@@ -32,12 +32,16 @@ internal sealed class Http2WindowTuner
     private TimeSpan _interval = FirstInterval;
     private int _steadySamples;
 
-    public Http2WindowTuner(int initial, int max, TimeProvider time)
+    private Http2WindowTuner(int initial, int max, TimeProvider time)
     {
         Target = initial;
         _max = max;
         _time = time;
     }
+
+    /// <summary>A tuner for windows from <paramref name="initial"/> up to <paramref name="max"/>; null when they stay fixed.</summary>
+    public static Http2WindowTuner? Create(int initial, int? max, TimeProvider time) =>
+        max > initial ? new Http2WindowTuner(initial, max.Value, time) : null;
 
     /// <summary>The window each stream grows to as its reader consumes (a stream that stopped reading keeps its own).</summary>
     public int Target { get; private set; }
@@ -61,10 +65,11 @@ internal sealed class Http2WindowTuner
     }
 
     /// <summary>
-    /// After <see cref="OnPingAck"/> grew the target: what the connection window (<paramref name="connectionWindow"/>,
-    /// its full size) grows by, so that two streams at the target fit in it.
+    /// After <see cref="OnPingAck"/> grew the target: grows the connection window (<paramref name="connectionWindow"/>,
+    /// its full size, and <paramref name="receiveWindow"/>, what is left of it) so that two streams at the target fit,
+    /// and returns the increment to send in a WINDOW_UPDATE (0 for none).
     /// </summary>
-    public int ConnectionGrowth(ref int connectionWindow)
+    public int GrowConnection(ref int connectionWindow, ref int receiveWindow)
     {
         var wanted = (int)Math.Min(int.MaxValue, 2L * Target);
         if (wanted <= connectionWindow)
@@ -74,6 +79,7 @@ internal sealed class Http2WindowTuner
 
         var growth = wanted - connectionWindow;
         connectionWindow = wanted;
+        receiveWindow += growth;
         return growth;
     }
 

@@ -11,7 +11,7 @@ public sealed class Http2WindowTunerTests
     [Fact]
     public void A_round_trip_that_fills_the_window_doubles_the_target_up_to_the_maximum()
     {
-        var tuner = new Http2WindowTuner(MiB, 4 * MiB, _clock);
+        var tuner = Http2WindowTuner.Create(MiB, 4 * MiB, _clock)!;
 
         Arm(tuner);
         Assert.True(tuner.OnData(16_384));
@@ -36,7 +36,7 @@ public sealed class Http2WindowTunerTests
     [Fact]
     public void A_round_trip_that_used_little_of_the_window_leaves_it_and_spaces_the_next_pings()
     {
-        var tuner = new Http2WindowTuner(MiB, 8 * MiB, _clock);
+        var tuner = Http2WindowTuner.Create(MiB, 8 * MiB, _clock)!;
 
         Arm(tuner);
         Assert.True(tuner.OnData(100_000));
@@ -66,7 +66,7 @@ public sealed class Http2WindowTunerTests
     [InlineData(MiB / 3 + 1, true)]
     public void Half_window_credit_makes_a_third_of_the_window_per_round_trip_the_mark(int sample, bool grows)
     {
-        var tuner = new Http2WindowTuner(MiB, 8 * MiB, _clock);
+        var tuner = Http2WindowTuner.Create(MiB, 8 * MiB, _clock)!;
         Arm(tuner);
         Assert.True(tuner.OnData(sample));
         _clock.Advance(TimeSpan.FromMilliseconds(40));
@@ -78,7 +78,7 @@ public sealed class Http2WindowTunerTests
     [Fact]
     public void A_fuller_sample_at_a_lower_bandwidth_than_the_best_seen_does_not_grow_the_window()
     {
-        var tuner = new Http2WindowTuner(MiB, 16 * MiB, _clock);
+        var tuner = Http2WindowTuner.Create(MiB, 16 * MiB, _clock)!;
         Arm(tuner);
         Assert.True(tuner.OnData(MiB));
         _clock.Advance(TimeSpan.FromMilliseconds(10));
@@ -96,7 +96,7 @@ public sealed class Http2WindowTunerTests
     [Fact]
     public void An_ack_nobody_asked_for_changes_nothing()
     {
-        var tuner = new Http2WindowTuner(MiB, 8 * MiB, _clock);
+        var tuner = Http2WindowTuner.Create(MiB, 8 * MiB, _clock)!;
 
         Assert.False(tuner.OnPingAck());
         Assert.Equal(MiB, tuner.Target);
@@ -107,7 +107,7 @@ public sealed class Http2WindowTunerTests
     [Fact]
     public void Data_measures_nothing_until_a_stream_has_used_half_its_window()
     {
-        var tuner = new Http2WindowTuner(MiB, 8 * MiB, _clock);
+        var tuner = Http2WindowTuner.Create(MiB, 8 * MiB, _clock)!;
 
         Assert.False(tuner.OnData(MiB / 4));
         Arm(tuner);
@@ -123,7 +123,7 @@ public sealed class Http2WindowTunerTests
     [Fact]
     public void A_stream_takes_the_grown_window_with_its_credit_and_the_connection_fits_two_such_streams()
     {
-        var tuner = new Http2WindowTuner(MiB, 8 * MiB, _clock);
+        var tuner = Http2WindowTuner.Create(MiB, 8 * MiB, _clock)!;
         var stream = MiB;
         Assert.Equal(0, tuner.OnStreamCredit(ref stream));
         Assert.True(tuner.OnData(MiB));
@@ -135,11 +135,19 @@ public sealed class Http2WindowTunerTests
         Assert.Equal(0, tuner.OnStreamCredit(ref stream));
 
         var connection = 16 * MiB;
-        Assert.Equal(0, tuner.ConnectionGrowth(ref connection));
+        var left = MiB;
+        Assert.Equal(0, tuner.GrowConnection(ref connection, ref left));
         connection = 3 * MiB;
-        Assert.Equal(MiB, tuner.ConnectionGrowth(ref connection));
+        Assert.Equal(MiB, tuner.GrowConnection(ref connection, ref left));
         Assert.Equal(4 * MiB, connection);
+        Assert.Equal(2 * MiB, left);
     }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData(MiB)]
+    public void No_maximum_above_the_initial_window_means_no_tuner(int? max) =>
+        Assert.Null(Http2WindowTuner.Create(MiB, max, _clock));
 
     /// <summary>A stream returning credit from a window the target never exceeds: arms a measurement, grows nothing.</summary>
     private static void Arm(Http2WindowTuner tuner)
