@@ -404,10 +404,11 @@ internal sealed partial class Http2ServerConnection : IAsyncDisposable
         }
     }
 
-    /// <summary>The handler is done with <paramref name="stream"/>: whatever is still open is reset.</summary>
-    internal void CompleteStream(Http2ServerStream stream)
+    /// <summary>The handler is done with <paramref name="stream"/>: whatever is still open is reset; returns its body pipe.</summary>
+    internal Pipe CompleteStream(Http2ServerStream stream)
     {
         var signal = false;
+        Pipe body;
         lock (_sync)
         {
             stream.AbortCallback = null;
@@ -421,9 +422,25 @@ internal sealed partial class Http2ServerConnection : IAsyncDisposable
                     ? "The request was stopped after the response ended."
                     : "The handler completed the stream before its response ended."), notify: false);
             }
+
+            body = stream.TakeBodyLocked();
         }
 
         AfterWrite(signal);
+        return body;
+    }
+
+    /// <summary>
+    /// Cancels a pending read of <paramref name="stream"/>'s body. Under the lock, because a canceller on another thread
+    /// (a deadline timer) may race with the handler completing the stream and its pipe going to the next stream; the
+    /// reader's continuation never runs here (it is held for the end of a read batch, or goes to the thread pool).
+    /// </summary>
+    internal void CancelPendingBodyRead(Http2ServerStream stream)
+    {
+        lock (_sync)
+        {
+            stream.CancelPendingBodyReadLocked();
+        }
     }
 
     /// <summary>The handler resets <paramref name="stream"/>.</summary>

@@ -71,6 +71,12 @@ internal sealed class Http2ServerStream : IHttp2Sender
     /// <summary>The request's trailers, once the body has completed; empty if it ended without any.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> RequestTrailers { get; internal set; } = NoFields;
 
+    /// <summary>
+    /// Response body bytes queued so far. After a <see cref="WriteDataAsync"/> that failed or was cancelled part way,
+    /// this says how much of it will still reach the client.
+    /// </summary>
+    public long BodyBytesQueued => Volatile.Read(ref DataQueued);
+
     /// <summary>True once the response headers were queued.</summary>
     public bool HasStarted => Volatile.Read(ref HeadersSent);
 
@@ -81,6 +87,7 @@ internal sealed class Http2ServerStream : IHttp2Sender
     internal readonly long ContentLength;
     internal long Received;
     internal long SendWindow;
+    internal long DataQueued;
     internal int ReceiveWindow;
     /// <summary>The window granted to the client in all (what <see cref="ReceiveWindow"/> returns to when all is consumed).</summary>
     internal int WindowSize;
@@ -124,8 +131,11 @@ internal sealed class Http2ServerStream : IHttp2Sender
 
     public void AdvanceBody(in ReadResult read, SequencePosition consumed) => AdvanceBody(read, consumed, consumed);
 
-    /// <summary>Makes a pending <see cref="ReadBodyAsync"/> return at once (with IsCanceled).</summary>
-    public void CancelPendingBodyRead() => Body.Reader.CancelPendingRead();
+    /// <summary>
+    /// Makes a pending <see cref="ReadBodyAsync"/> return at once (with IsCanceled). Safe from any thread at any time:
+    /// after <see cref="Complete"/> it does nothing (a call's deadline may fire as its handler finishes).
+    /// </summary>
+    public void CancelPendingBodyRead() => _connection.CancelPendingBodyRead(this);
 
     /// <summary>
     /// Runs <paramref name="callback"/> once if the client resets the stream or the connection is lost before the
@@ -175,12 +185,24 @@ internal sealed class Http2ServerStream : IHttp2Sender
             return;
         }
 
-        _connection.CompleteStream(this);
-        var body = _body!;
-        _body = null;
+        var body = _connection.CompleteStream(this);
         body.Reader.Complete();
         _connection.ReturnBody(body);
     }
+
+    /// <summary>
+    /// Takes the body away for <see cref="Complete"/> (under the connection's lock, which a late
+    /// <see cref="CancelPendingBodyRead"/> also takes, so it never reaches the pipe once another stream has it).
+    /// </summary>
+    internal Pipe TakeBodyLocked()
+    {
+        var body = _body!;
+        _body = null;
+        return body;
+    }
+
+    /// <summary>Cancels a pending body read unless the stream was completed (under the connection's lock).</summary>
+    internal void CancelPendingBodyReadLocked() => _body?.Reader.CancelPendingRead();
 
     /// <summary>Appends a DATA payload to the body, made visible by <see cref="FlushBody"/> (under the connection's lock).</summary>
     internal void DeliverData(in ReadOnlySequence<byte> payload)

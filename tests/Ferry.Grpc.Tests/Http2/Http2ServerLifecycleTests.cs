@@ -486,6 +486,56 @@ public sealed class Http2ServerLifecycleTests
         Assert.Equal("200", (await client.ReadResponseAsync(1)).Header(":status"));
     }
 
+    [Fact]
+    public async Task A_cancel_that_arrives_after_the_stream_completed_does_nothing_even_once_its_buffer_serves_the_next_stream()
+    {
+        // As when a call's deadline fires on a timer thread just as its handler completes the stream.
+        Http2ServerStream? first = null;
+        var firstCompleted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var lateCancel = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var secondRead = new TaskCompletionSource<(bool Canceled, long Length)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handler = new TestStreamHandler(async stream =>
+        {
+            if (stream.Id == 1)
+            {
+                first = stream;
+                stream.WriteHeaders(200, 0, static (headers, _) => headers.AddOctets("grpc-status", "0"), endStream: true);
+                stream.Complete();
+                firstCompleted.SetResult();
+                return;
+            }
+
+            // The second stream rents the buffer the first gave back: a late cancel of the first must not reach it.
+            var reading = stream.ReadBodyAsync().AsTask();
+            try
+            {
+                first!.CancelPendingBodyRead();
+                lateCancel.SetResult(null);
+            }
+            catch (Exception ex)
+            {
+                lateCancel.SetResult(ex);
+            }
+
+            var result = await reading.WaitAsync(Timeout);
+            secondRead.SetResult((result.IsCanceled, result.Buffer.Length));
+            stream.AdvanceBody(result, result.Buffer.End);
+            stream.WriteHeaders(200, 0, static (headers, _) => headers.AddOctets("grpc-status", "0"), endStream: true);
+        });
+        await using var host = new Http2ServerTestHost(handler);
+        await using var client = await RawHttp2Client.ConnectAndHandshakeAsync(host.Port);
+
+        await client.SendRequestAsync(1, endStream: true);
+        Assert.Equal("0", (await client.ReadResponseAsync(1)).Header("grpc-status"));
+        await firstCompleted.Task.WaitAsync(Timeout);
+        await client.SendRequestAsync(3);
+        Assert.Null(await lateCancel.Task.WaitAsync(Timeout));
+        await client.SendDataAsync(3, [1, 2, 3], endStream: true);
+
+        Assert.Equal((false, 3L), await secondRead.Task.WaitAsync(Timeout));
+        Assert.Equal("0", (await client.ReadResponseAsync(3)).Header("grpc-status"));
+        Assert.Empty(handler.Failures);
+    }
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
