@@ -18,8 +18,10 @@ internal sealed partial class GrpcForwarder
     {
         var downstream = client.Stream;
         var headersSent = false;
-        var writing = false;
         var tracker = default(GrpcFrameTracker);
+        // The body being written and how much the client's stream had queued before it, while a write is under way.
+        var writing = ReadOnlySequence<byte>.Empty;
+        var queuedBefore = 0L;
         try
         {
             while (true)
@@ -38,18 +40,15 @@ internal sealed partial class GrpcForwarder
                 if (!buffer.IsEmpty)
                 {
                     headersSent = SendHeaders(downstream, upstream, headersSent);
-                    writing = true;
+                    writing = buffer;
+                    queuedBefore = downstream.BodyBytesQueued;
                     if (!downstream.TryWriteData(buffer, endStream: false))
                     {
                         await downstream.WriteDataAsync(buffer, endStream: false, call.Token).ConfigureAwait(false);
                     }
 
-                    writing = false;
-                    foreach (var segment in buffer)
-                    {
-                        tracker.Advance(segment.Span);
-                    }
-
+                    writing = ReadOnlySequence<byte>.Empty;
+                    tracker.Advance(buffer);
                     call.OnResponseBytes(buffer.Length, tracker.Messages);
                 }
 
@@ -62,8 +61,15 @@ internal sealed partial class GrpcForwarder
         }
         catch (Exception ex)
         {
-            // A write cut short may have queued part of a message: only a reset is honest then.
-            Fail(client, call, endpoint, ex, headersSent, tracker.AtBoundary && !writing);
+            // A write cut short (the deadline passed while the client's window was full) may have queued part of the
+            // body: what was queued decides whether the client's stream stops at a message boundary, where trailers
+            // can still carry the status; in the middle of a message only a reset is honest.
+            if (!writing.IsEmpty)
+            {
+                tracker.Advance(writing.Slice(0, Math.Min(downstream.BodyBytesQueued - queuedBefore, writing.Length)));
+            }
+
+            Fail(client, call, endpoint, ex, headersSent, tracker.AtBoundary);
             return;
         }
 

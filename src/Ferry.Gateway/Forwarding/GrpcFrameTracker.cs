@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 
 namespace Ferry.Gateway.Forwarding;
@@ -17,6 +18,14 @@ internal struct GrpcFrameTracker
 
     /// <summary>True when the bytes seen so far end exactly at a message boundary.</summary>
     public readonly bool AtBoundary => _payloadRemaining == 0 && _prefixFilled == 0;
+
+    public void Advance(in ReadOnlySequence<byte> data)
+    {
+        foreach (var segment in data)
+        {
+            Advance(segment.Span);
+        }
+    }
 
     public void Advance(ReadOnlySpan<byte> data)
     {

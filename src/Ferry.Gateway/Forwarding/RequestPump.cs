@@ -108,10 +108,7 @@ internal sealed class RequestPump(Http2ServerStream source, Http2ClientStream st
                     if (!buffer.IsEmpty || end)
                     {
                         _consumed = true;
-                        foreach (var segment in buffer)
-                        {
-                            tracker.Advance(segment.Span);
-                        }
+                        tracker.Advance(buffer);
 
                         if (!stream.TryWriteData(buffer, end))
                         {
@@ -146,11 +143,7 @@ internal sealed class RequestPump(Http2ServerStream source, Http2ClientStream st
     private static long CountMessages(in System.Buffers.ReadOnlySequence<byte> buffer)
     {
         var tracker = default(GrpcFrameTracker);
-        foreach (var segment in buffer)
-        {
-            tracker.Advance(segment.Span);
-        }
-
+        tracker.Advance(buffer);
         return tracker.Messages;
     }
 

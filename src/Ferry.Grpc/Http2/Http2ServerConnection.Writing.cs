@@ -473,6 +473,7 @@ internal sealed partial class Http2ServerConnection
         var length = data.Length;
         stream.SendWindow -= length;
         _sendWindow -= length;
+        Volatile.Write(ref stream.DataQueued, stream.DataQueued + length);
         Http2FrameWriter.WriteDataFrames(_pending, stream.Id, data, endStream, Math.Min(_peerMaxFrameSize, MaxDataFrameSize));
 
         if (endStream)

@@ -3,6 +3,7 @@ using Ferry.Gateway.Config;
 using Ferry.Gateway.Hosting;
 using Ferry.Gateway.Tests.Infrastructure;
 using Ferry.Grpc;
+using Ferry.Grpc.Http2;
 
 namespace Ferry.Gateway.Tests.Faults;
 
@@ -137,5 +138,57 @@ public sealed class DeadlineTests
             DateTimeOffset.FromUnixTimeMilliseconds(shorter.DeadlineUnixMs),
             new DateTimeOffset(clientDeadline) - TimeSpan.FromSeconds(1),
             new DateTimeOffset(clientDeadline) + TimeSpan.FromMilliseconds(50));
+    }
+
+    /// <summary>
+    /// The deadline passes while the gateway waits for the client's window, and what it queued ends exactly after a
+    /// message: the status can still go in trailers. (A reset would reach the client as CANCELLED, and HttpClient or
+    /// grpc-js would throw away the whole messages they had already received.)
+    /// </summary>
+    [Fact]
+    public async Task A_deadline_that_passes_while_the_client_window_is_full_between_messages_ends_with_trailers()
+    {
+        // Four messages of 21845 bytes (framed) against a client stream window of 65535: exactly three fit.
+        const int Framed = 21_845;
+        var message = RawGrpcRequest.Frame(new byte[Framed - 5]);
+        await using var backend = new RawHttp2Backend((stream, _, stop) => AnswerEveryRequestAsync(stream, [.. message, .. message, .. message, .. message], stop));
+        await using var gateway = await TestGateway.StartAsync(
+            GatewayConfigs.Cluster("c", [new EndpointConfig { Address = $"127.0.0.1:{backend.Port}" }]),
+            route => route with { Timeouts = new() { DefaultDeadline = TimeSpan.FromMilliseconds(300) } });
+        using var client = new RawGrpcClient(gateway.Address);
+        client.Handler.InitialHttp2StreamWindowSize = 65_535;
+
+        using var request = new RawGrpcRequest("/ferry.gateway.tests.Probe/ServerStream", RawGrpcRequest.Frame(new ProbeRequest())).ToMessage(gateway.Address);
+        using var response = await client.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WaitAsync(TestTimeouts.Default);
+        // Read nothing until the deadline has passed: the gateway's write of the fourth message is waiting for window.
+        await Task.Delay(TimeSpan.FromMilliseconds(900));
+        var reply = await RawGrpcResponse.ReadAsync(response);
+
+        Assert.Equal(StatusCode.DeadlineExceeded, reply.GrpcStatus);
+        Assert.Equal("4", reply.Trailers["grpc-status"]);
+        Assert.Equal(3 * Framed, reply.Body.Length);
+    }
+
+    private static async Task AnswerEveryRequestAsync(Stream stream, byte[] body, CancellationToken stop)
+    {
+        var encoder = new HpackEncoder();
+        await stream.ReadExactlyAsync(new byte[24], stop);
+        await RawHttp2Backend.WriteAsync(stream, o => Http2FrameWriter.WriteSettings(o, []));
+        while (true)
+        {
+            var (header, _) = await RawHttp2Backend.ReadFrameAsync(stream, stop);
+            if (header.Type == Http2FrameType.Headers)
+            {
+                await RawHttp2Backend.WriteAsync(stream, o =>
+                {
+                    var block = new System.Buffers.ArrayBufferWriter<byte>();
+                    encoder.BeginBlock(block);
+                    encoder.Encode(":status", "200", block);
+                    encoder.Encode("content-type", "application/grpc", block);
+                    Http2FrameWriter.WriteHeaders(o, header.StreamId, block.WrittenSpan, false, 16_384);
+                    Http2FrameWriter.WriteDataFrames(o, header.StreamId, new System.Buffers.ReadOnlySequence<byte>(body), false, 16_384);
+                });
+            }
+        }
     }
 }
