@@ -75,8 +75,17 @@ internal sealed partial class GrpcCall<TRequest, TResponse> : IAsyncStreamReader
             }
             catch (RpcException ex) when (!IsFinished)
             {
-                // A framing or size error found by this client: reset the stream so the server stops sending.
-                FailLocally(ex.Status);
+                if (TryReadErrorTrailers(out var serverStatus, out var trailers))
+                {
+                    // The response ended, cut short inside a message, with the server's error status (a proxy whose
+                    // backend failed mid-message says so this way): that status, as grpc-js and grpcio report it.
+                    Finish(serverStatus, trailers);
+                }
+                else
+                {
+                    // A framing or size error found by this client: reset the stream so the server stops sending.
+                    FailLocally(ex.Status);
+                }
             }
             catch (Exception ex)
             {
@@ -105,6 +114,20 @@ internal sealed partial class GrpcCall<TRequest, TResponse> : IAsyncStreamReader
         return status is null
             ? new Status(StatusCode.Internal, "The response ended without a grpc-status trailer (was it cut short by a proxy?).")
             : ParseStatus(status, GetHeader(headers, GrpcProtocol.MessageHeader));
+    }
+
+    /// <summary>True when the response has ended with trailers that carry an error status.</summary>
+    private bool TryReadErrorTrailers(out Status status, out Metadata trailers)
+    {
+        if (GetHeader(_response!.TrailingHeaders.NonValidated, GrpcProtocol.StatusHeader) is null)
+        {
+            status = default;
+            trailers = Metadata.Empty;
+            return false;
+        }
+
+        status = ReadTrailers(out trailers);
+        return status.StatusCode != StatusCode.OK;
     }
 
     private static Status ParseStatus(string status, string? message)

@@ -87,6 +87,45 @@ public sealed class ResponseFaultTests
     }
 
     [Theory]
+    [InlineData(MethodType.Unary)]
+    [InlineData(MethodType.ServerStreaming)]
+    public async Task A_message_cut_short_by_an_error_status_reports_that_status(MethodType type)
+    {
+        // What a proxy whose backend failed mid-message sends: part of a message, then trailers with its status. As
+        // grpc-js and grpcio do, the status decides, not the bytes it cut short.
+        await using var harness = await FaultHarness.StartAsync(configure: b => b.WithApp(app =>
+            app.MapPost("/plain.Cut/{kind}", async (HttpContext context) =>
+            {
+                context.Response.ContentType = "application/grpc";
+                await context.Response.Body.WriteAsync(RawRequest.Frame([1, 2, 3]));
+                await context.Response.Body.WriteAsync((byte[])[.. RawRequest.Prefix(0, 100), .. new byte[10]]);
+                context.Response.AppendTrailer("grpc-status", "14");
+                context.Response.AppendTrailer("grpc-message", "backend lost mid-message");
+                context.Response.AppendTrailer("x-where", "gateway");
+            })));
+        await using var bystander = await harness.OpenBystanderAsync();
+        var method = new Method<byte[], byte[]>(type, "plain.Cut", type.ToString(), Marshallers.Bytes, Marshallers.Bytes);
+        RpcException error;
+        if (type == MethodType.Unary)
+        {
+            using var call = harness.Channel.CreateCallInvoker().AsyncUnaryCall(method, default, [1]);
+            error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync.WaitAsync(T));
+        }
+        else
+        {
+            using var call = harness.Channel.CreateCallInvoker().AsyncServerStreamingCall(method, default, [1]);
+            Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(T));
+            Assert.Equal([1, 2, 3], call.ResponseStream.Current);
+            error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(T));
+        }
+
+        Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+        Assert.Equal("backend lost mid-message", error.Status.Detail);
+        Assert.Equal("gateway", error.Trailers.GetValue("x-where"));
+        await harness.AssertConnectionSurvivedAsync(bystander);
+    }
+
+    [Theory]
     [InlineData(Http2ErrorCode.RefusedStream, StatusCode.Unavailable)]
     [InlineData(Http2ErrorCode.Cancel, StatusCode.Cancelled)]
     [InlineData(Http2ErrorCode.EnhanceYourCalm, StatusCode.ResourceExhausted)]
