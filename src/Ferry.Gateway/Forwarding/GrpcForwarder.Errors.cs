@@ -10,8 +10,10 @@ namespace Ferry.Gateway.Forwarding;
 internal sealed partial class GrpcForwarder
 {
     /// <summary>
-    /// Before anything was sent: a trailers-only status. After, at a message boundary: the status in trailers.
-    /// Mid-message: reset the stream, because trailers after half a message would read as a corrupt message.
+    /// Before anything was sent: a trailers-only status. After: the status in trailers, even in the middle of a message
+    /// (grpc-js, grpcio and Ferry's client report the status and drop the part; a reset would read as INTERNAL or
+    /// CANCELLED). The exception is the client's deadline passing mid-message: a CANCEL reset, which grpc-go and gRPC
+    /// core turn into DEADLINE_EXCEEDED themselves, where grpc-go would call half a message and trailers INTERNAL.
     /// A client that left gets nothing (there is no one to tell), but the backend stream is reset by cancellation.
     /// </summary>
     private void Fail(Downstream downstream, ForwardingCall call, EndpointState endpoint, Exception exception, bool responseStarted, bool atBoundary)
@@ -41,7 +43,7 @@ internal sealed partial class GrpcForwarder
             return;
         }
 
-        if (atBoundary)
+        if (atBoundary || reason != CancelReason.Deadline)
         {
             call.Outcome.GrpcStatus = (int)status.StatusCode;
             StatusReply.WriteTrailers(downstream.Stream, status);
@@ -49,7 +51,7 @@ internal sealed partial class GrpcForwarder
         }
 
         call.Outcome.GrpcStatus = -1;
-        downstream.Stream.Reset(reason == CancelReason.None ? Http2ErrorCode.InternalError : Http2ErrorCode.Cancel);
+        downstream.Stream.Reset(Http2ErrorCode.Cancel);
     }
 
     private static Status StatusFor(CancelReason reason, Exception exception, EndpointState endpoint, ForwardingCall call) => reason switch

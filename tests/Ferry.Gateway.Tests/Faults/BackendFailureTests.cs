@@ -2,6 +2,7 @@ using Ferry.Gateway.Config;
 using Ferry.Gateway.Hosting;
 using Ferry.Gateway.Tests.Infrastructure;
 using Ferry.Grpc;
+using Ferry.Grpc.Http2;
 using Ferry.Grpc.Tests.Interop;
 using Ferry.Grpc.Tests.Tls;
 using Grpc.Testing;
@@ -82,5 +83,49 @@ public sealed class BackendFailureTests
         {
             await server.DisposeAsync();
         }
+    }
+
+    /// <summary>
+    /// The backend's connection drops in the middle of a message: the client still gets the status in trailers, after
+    /// the part that came (gRPC clients drop the part and report the status), not a stream reset read as INTERNAL.
+    /// </summary>
+    [Fact]
+    public async Task A_backend_lost_in_the_middle_of_a_message_ends_the_call_with_unavailable_in_trailers()
+    {
+        byte[] part = [.. RawGrpcRequest.Prefix(0, 100), .. new byte[10]];
+        await using var backend = new RawHttp2Backend(async (stream, _, stop) =>
+        {
+            var encoder = new HpackEncoder();
+            await stream.ReadExactlyAsync(new byte[24], stop);
+            await RawHttp2Backend.WriteAsync(stream, o => Http2FrameWriter.WriteSettings(o, []));
+            Http2FrameHeader header;
+            do
+            {
+                header = (await RawHttp2Backend.ReadFrameAsync(stream, stop)).Header;
+            }
+            while (header.Type != Http2FrameType.Headers);
+
+            await RawHttp2Backend.WriteAsync(stream, o =>
+            {
+                var block = new System.Buffers.ArrayBufferWriter<byte>();
+                encoder.BeginBlock(block);
+                encoder.Encode(":status", "200", block);
+                encoder.Encode("content-type", "application/grpc", block);
+                Http2FrameWriter.WriteHeaders(o, header.StreamId, block.WrittenSpan, false, 16_384);
+                Http2FrameWriter.WriteData(o, header.StreamId, new System.Buffers.ReadOnlySequence<byte>(part), false);
+            });
+            // Returning closes the connection, half-way through the message.
+        });
+        await using var gateway = await TestGateway.StartAsync(GatewayConfigs.Cluster("c", [new EndpointConfig { Address = $"127.0.0.1:{backend.Port}" }]));
+        using var client = new RawGrpcClient(gateway.Address);
+
+        var reply = await client.SendAsync(new RawGrpcRequest("/ferry.gateway.tests.Probe/Unary", RawGrpcRequest.Frame(new ProbeRequest())));
+
+        Assert.Equal(part, reply.Body);
+        Assert.Equal(StatusCode.Unavailable, reply.GrpcStatus);
+        Assert.Equal("14", reply.Trailers["grpc-status"]);
+        Assert.Contains($"127.0.0.1:{backend.Port}", reply.GrpcMessage);
+        var error = await Assert.ThrowsAsync<RpcException>(() => client.Client.UnaryAsync(new ProbeRequest()).ResponseAsync.WaitAsync(TestTimeouts.Default));
+        Assert.Equal(StatusCode.Unavailable, error.StatusCode);
     }
 }
