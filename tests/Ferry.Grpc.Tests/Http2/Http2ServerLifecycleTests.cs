@@ -324,11 +324,13 @@ public sealed class Http2ServerLifecycleTests
     [Fact]
     public async Task Answered_keepalive_pings_keep_the_connection()
     {
-        var options = new Http2ServerOptions { KeepAliveTime = TimeSpan.FromMilliseconds(50), KeepAliveTimeout = TimeSpan.FromMilliseconds(150) };
+        // Answered for longer than the timeout (12 pings at least 100 ms apart), which would end the connection if the
+        // answers went unnoticed; the timeout leaves a busy machine a second to answer each.
+        var options = new Http2ServerOptions { KeepAliveTime = TimeSpan.FromMilliseconds(100), KeepAliveTimeout = TimeSpan.FromSeconds(1) };
         await using var host = new Http2ServerTestHost(TestStreamHandler.Echo(), options);
         await using var client = await RawHttp2Client.ConnectAndHandshakeAsync(host.Port);
 
-        for (var i = 0; i < 4; i++)
+        for (var i = 0; i < 12; i++)
         {
             var ping = await client.ReadFrameAsync(f => f.Header.IsPingRequest);
             await client.WriteAsync(o => Http2FrameWriter.WritePing(o, BinaryPrimitives.ReadInt64BigEndian(ping.Payload), ack: true));
