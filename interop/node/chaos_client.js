@@ -5,28 +5,40 @@
 // may only end CANCELLED). Used to find what ordinary tests miss in a proxy: crashes, hangs, wrong statuses, leaks.
 //
 //   node chaos_client.js --server_port 8080 [--seconds 15] [--concurrency 32] [--channels 4]
+//       [--use_tls [--ca_file PEM] [--server_host_override NAME] [--client_cert PEM --client_key PEM]]
 //
 // Prints one summary line "CHAOS {json}" (outcome counts and up to 20 unexpected outcomes) and exits 0 only if
 // every call ended as allowed.
 
 const grpc = require('@grpc/grpc-js');
-const { loadTesting, parseFlags } = require('./common');
+const { loadTesting, parseFlags, readFile } = require('./common');
 
 const MAX_MESSAGE = 16 * 1024 * 1024;
 const CANCELLED = grpc.status.CANCELLED;
 const DEADLINE_EXCEEDED = grpc.status.DEADLINE_EXCEEDED;
 
-const flags = parseFlags(process.argv.slice(2), ['server_host', 'server_port', 'seconds', 'concurrency', 'channels'], []);
+const flags = parseFlags(process.argv.slice(2), [
+  'server_host', 'server_port', 'seconds', 'concurrency', 'channels',
+  'use_tls', 'ca_file', 'server_host_override', 'client_cert', 'client_key'], ['use_tls']);
 const target = `${flags.server_host || '127.0.0.1'}:${flags.server_port}`;
 const seconds = Number(flags.seconds || 15);
 const concurrency = Number(flags.concurrency || 32);
-const testing = loadTesting();
-const channels = Array.from({ length: Number(flags.channels || 4) }, () => new testing.TestService(target, grpc.credentials.createInsecure(), {
+const useTls = /^(true|1|yes)$/i.test(flags.use_tls || 'false');
+const credentials = useTls
+  ? grpc.credentials.createSsl(readFile(flags.ca_file), readFile(flags.client_key), readFile(flags.client_cert))
+  : grpc.credentials.createInsecure();
+const options = {
   'grpc.max_receive_message_length': MAX_MESSAGE,
   'grpc.max_send_message_length': MAX_MESSAGE,
   // Each client its own connection, so the gateway serves several.
   'grpc.use_local_subchannel_pool': 1,
-}));
+};
+if (flags.server_host_override) {
+  options['grpc.ssl_target_name_override'] = flags.server_host_override;
+  options['grpc.default_authority'] = flags.server_host_override;
+}
+const testing = loadTesting();
+const channels = Array.from({ length: Number(flags.channels || 4) }, () => new testing.TestService(target, credentials, options));
 
 const counts = {};
 const unexpected = [];
