@@ -130,14 +130,16 @@ public sealed class DeadlineTests
         var none = await gateway.Client.UnaryAsync(new ProbeRequest()).ResponseAsync.WaitAsync(TestTimeouts.Default);
         Assert.InRange(DateTimeOffset.FromUnixTimeMilliseconds(none.DeadlineUnixMs) - sent, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(2) + TimeSpan.FromMilliseconds(100));
 
-        // Asks for less than the maximum: passed on, never longer than asked (on a warm connection, see ConnectedAsync).
+        // Asks for less than the maximum: passed on (on a warm connection, see ConnectedAsync). A timeout travels as a
+        // duration, so the time in transit to the gateway, which neither side can know, may add to it: on a busy
+        // machine tens of milliseconds. The bound stays far below the two seconds the maximum would have given.
         using var client = await RawGrpcClient.ConnectedAsync(gateway.Address);
         var clientDeadline = DateTime.UtcNow.AddMilliseconds(1500);
         var shorter = await client.Client.UnaryAsync(new ProbeRequest(), deadline: clientDeadline).ResponseAsync.WaitAsync(TestTimeouts.Default);
         Assert.InRange(
             DateTimeOffset.FromUnixTimeMilliseconds(shorter.DeadlineUnixMs),
             new DateTimeOffset(clientDeadline) - TimeSpan.FromSeconds(1),
-            new DateTimeOffset(clientDeadline) + TimeSpan.FromMilliseconds(50));
+            new DateTimeOffset(clientDeadline) + TimeSpan.FromMilliseconds(250));
     }
 
     /// <summary>
