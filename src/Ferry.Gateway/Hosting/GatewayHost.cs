@@ -176,7 +176,9 @@ public sealed class GatewayHost : IAsyncDisposable
                 listen.Use(next =>
                 {
                     var services = listen.ApplicationServices;
-                    var http2Middleware = new Http2ConnectionMiddleware(listener.Name, http2, services.GetRequiredService<GatewayRequestHandler>(), options.TimeProvider, plaintext: tls is null);
+                    var http2Middleware = new Http2ConnectionMiddleware(
+                        listener.Name, http2, services.GetRequiredService<GatewayRequestHandler>(), options.TimeProvider, plaintext: tls is null,
+                        services.GetRequiredService<ILoggerFactory>().CreateLogger<Http2ConnectionMiddleware>());
                     return connection => http2Middleware.InvokeAsync(connection, next);
                 });
                 listenOptions[listener.Name] = listen;

@@ -6,6 +6,7 @@ using Ferry.Grpc.Http2;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
 
 namespace Ferry.Gateway.Hosting;
 
@@ -16,7 +17,7 @@ namespace Ferry.Gateway.Hosting;
 /// On a <paramref name="plaintext"/> listener (nothing between this middleware and the socket transforms the bytes)
 /// responses are sent on the socket itself, sparing a copy of every batch into Kestrel's output pipe.
 /// </summary>
-internal sealed class Http2ConnectionMiddleware(string listenerName, Http2ServerOptions options, GatewayRequestHandler handler, TimeProvider time, bool plaintext)
+internal sealed class Http2ConnectionMiddleware(string listenerName, Http2ServerOptions options, GatewayRequestHandler handler, TimeProvider time, bool plaintext, ILogger logger)
 {
     private static readonly byte[] Preface = Http2FrameWriter.ClientPreface.ToArray();
 
@@ -47,6 +48,11 @@ internal sealed class Http2ConnectionMiddleware(string listenerName, Http2Server
             .UnsafeRegister(static s => ((Http2ServerConnection)s!).Shutdown(), server);
         using var closed = connection.ConnectionClosed.UnsafeRegister(static s => ((Http2ServerConnection)s!).Abort("The client's connection closed."), server);
         await server.RunAsync().ConfigureAwait(false);
+        if (server.ProtocolError is { } error)
+        {
+            // The client only learns it from the GOAWAY; whoever runs the gateway should be able to see it too.
+            ConnectionLog.ProtocolError(logger, connection.RemoteEndPoint?.ToString(), listenerName, error.ErrorCode.ToString(), error.Message);
+        }
     }
 
     /// <summary>

@@ -94,6 +94,21 @@ internal sealed partial class Http2ServerConnection : IAsyncDisposable
     public int ActiveStreams => Volatile.Read(ref _openStreams);
 
     /// <summary>
+    /// The client's protocol error this connection was closed for (the reason its GOAWAY gave), once it ended for one;
+    /// null otherwise, also for a client that simply went away.
+    /// </summary>
+    public Http2ConnectionException? ProtocolError
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _closed as Http2ConnectionException;
+            }
+        }
+    }
+
+    /// <summary>
     /// Reads the client preface and serves the connection until it ends: the client closed it, a connection error
     /// (GOAWAY sent with the error), <see cref="Abort"/>, or a <see cref="Shutdown"/> whose streams all finished.
     /// Peer errors never throw from here.
