@@ -283,6 +283,16 @@ internal sealed partial class Http2ServerConnection
     {
         RequireStream(header);
         Http2FramePayload.RequireLength(header, 4);
+        if ((header.StreamId & 1) == 1 && header.StreamId > _highestStreamId)
+        {
+            // RFC 9113 makes a reset of an idle stream a connection error, but gRPC core (grpcio and the other C-core
+            // clients) sends one for a call it cancels before its HEADERS went out (grpc/grpc#19655): closing the
+            // connection would fail every other call on it. Like nginx, ignore it; it costs nothing, and a flood of
+            // them is still refused as frames that carry nothing.
+            CountEmptyFrame(header);
+            return;
+        }
+
         RequireNotIdle(header);
         var code = (Http2ErrorCode)Http2FramePayload.ReadUInt32(payload);
         lock (_sync)
@@ -579,7 +589,7 @@ internal sealed partial class Http2ServerConnection
         }
     }
 
-    /// <summary>Counts a frame that carried nothing (an empty DATA or CONTINUATION that ends nothing).</summary>
+    /// <summary>Counts a frame that carried nothing (an empty DATA or CONTINUATION that ends nothing, a reset of a stream never opened).</summary>
     private void CountEmptyFrame(Http2FrameHeader header)
     {
         if (_emptyFrames.Exceeds(_time, _options.MaxEmptyFramesPerSecond))

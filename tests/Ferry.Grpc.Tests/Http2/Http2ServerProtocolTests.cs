@@ -122,7 +122,7 @@ public sealed class Http2ServerProtocolTests
     [InlineData("HEADERS on stream 0", Http2ErrorCode.ProtocolError)]
     [InlineData("DATA on stream 0", Http2ErrorCode.ProtocolError)]
     [InlineData("DATA on an idle stream", Http2ErrorCode.ProtocolError)]
-    [InlineData("RST_STREAM on an idle stream", Http2ErrorCode.ProtocolError)]
+    [InlineData("RST_STREAM on an even stream", Http2ErrorCode.ProtocolError)]
     [InlineData("WINDOW_UPDATE on an idle stream", Http2ErrorCode.ProtocolError)]
     [InlineData("PUSH_PROMISE", Http2ErrorCode.ProtocolError)]
     [InlineData("frame above the max frame size", Http2ErrorCode.FrameSizeError)]
@@ -163,7 +163,7 @@ public sealed class Http2ServerProtocolTests
             "HEADERS on stream 0" => Headers(0, Http2FrameFlags.EndHeaders, request),
             "DATA on stream 0" => RawHttp2Client.Frame(Http2FrameType.Data, 0, 0, [1]),
             "DATA on an idle stream" => RawHttp2Client.Frame(Http2FrameType.Data, 0, 7, [1]),
-            "RST_STREAM on an idle stream" => RawHttp2Client.Frame(Http2FrameType.RstStream, 0, 7, RawHttp2Client.UInt32(8)),
+            "RST_STREAM on an even stream" => RawHttp2Client.Frame(Http2FrameType.RstStream, 0, 2, RawHttp2Client.UInt32(8)),
             "WINDOW_UPDATE on an idle stream" => RawHttp2Client.Frame(Http2FrameType.WindowUpdate, 0, 7, RawHttp2Client.UInt32(1)),
             "PUSH_PROMISE" => RawHttp2Client.Frame(Http2FrameType.PushPromise, Http2FrameFlags.EndHeaders, 1, [0, 0, 0, 2, 0x88]),
             "frame above the max frame size" => RawHttp2Client.Frame(Http2FrameType.Data, 0, 1, new byte[16_385]),
@@ -668,5 +668,39 @@ public sealed class Http2ServerProtocolTests
 
         var (_, debug) = await client.ExpectGoAwayAsync(Http2ErrorCode.EnhanceYourCalm);
         Assert.Contains("empty", debug);
+    }
+
+    [Fact]
+    public async Task A_reset_of_a_stream_the_client_never_opened_is_ignored_and_the_connection_carries_on()
+    {
+        // gRPC core (grpcio) resets calls it cancels before their HEADERS are sent (grpc/grpc#19655); found by a grpcio
+        // client cancelling calls through the gateway, whose connections were closed for it.
+        await using var host = new Http2ServerTestHost(TestStreamHandler.Echo());
+        await using var client = await RawHttp2Client.ConnectAndHandshakeAsync(host.Port);
+        await client.SendRequestAsync(1, endStream: true);
+        Assert.Equal("200", (await client.ReadResponseAsync(1)).Header(":status"));
+
+        await client.WriteRawAsync(RawHttp2Client.Frame(Http2FrameType.RstStream, 0, 3, RawHttp2Client.UInt32((uint)Http2ErrorCode.Cancel)));
+        await client.SendRequestAsync(5, endStream: true);
+
+        Assert.Equal("200", (await client.ReadResponseAsync(5)).Header(":status"));
+    }
+
+    [Fact]
+    public async Task A_flood_of_resets_of_streams_never_opened_ends_the_connection_with_enhance_your_calm()
+    {
+        await using var host = new Http2ServerTestHost(TestStreamHandler.Echo());
+        await using var client = await RawHttp2Client.ConnectAndHandshakeAsync(host.Port);
+
+        var frames = new List<byte>();
+        for (var i = 0; i < 1_100; i++)
+        {
+            frames.AddRange(RawHttp2Client.Frame(Http2FrameType.RstStream, 0, 1 + (2 * i), RawHttp2Client.UInt32((uint)Http2ErrorCode.Cancel)));
+        }
+
+        await client.WriteRawAsync([.. frames]);
+
+        var (_, debug) = await client.ExpectGoAwayAsync(Http2ErrorCode.EnhanceYourCalm);
+        Assert.Contains("RstStream", debug);
     }
 }
