@@ -95,23 +95,11 @@ public sealed class BackendFailureTests
         byte[] part = [.. RawGrpcRequest.Prefix(0, 100), .. new byte[10]];
         await using var backend = new RawHttp2Backend(async (stream, _, stop) =>
         {
-            var encoder = new HpackEncoder();
-            await stream.ReadExactlyAsync(new byte[24], stop);
-            await RawHttp2Backend.WriteAsync(stream, o => Http2FrameWriter.WriteSettings(o, []));
-            Http2FrameHeader header;
-            do
-            {
-                header = (await RawHttp2Backend.ReadFrameAsync(stream, stop)).Header;
-            }
-            while (header.Type != Http2FrameType.Headers);
-
+            await RawHttp2Backend.AcceptAsync(stream, stop);
+            var header = await RawHttp2Backend.ReadUntilHeadersAsync(stream, stop);
             await RawHttp2Backend.WriteAsync(stream, o =>
             {
-                var block = new System.Buffers.ArrayBufferWriter<byte>();
-                encoder.BeginBlock(block);
-                encoder.Encode(":status", "200", block);
-                encoder.Encode("content-type", "application/grpc", block);
-                Http2FrameWriter.WriteHeaders(o, header.StreamId, block.WrittenSpan, false, 16_384);
+                RawHttp2Backend.WriteResponseHeaders(o, new HpackEncoder(), header.StreamId);
                 Http2FrameWriter.WriteData(o, header.StreamId, new System.Buffers.ReadOnlySequence<byte>(part), false);
             });
             // Returning closes the connection, half-way through the message.

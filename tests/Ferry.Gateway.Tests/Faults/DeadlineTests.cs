@@ -175,23 +175,15 @@ public sealed class DeadlineTests
     private static async Task AnswerEveryRequestAsync(Stream stream, byte[] body, CancellationToken stop)
     {
         var encoder = new HpackEncoder();
-        await stream.ReadExactlyAsync(new byte[24], stop);
-        await RawHttp2Backend.WriteAsync(stream, o => Http2FrameWriter.WriteSettings(o, []));
+        await RawHttp2Backend.AcceptAsync(stream, stop);
         while (true)
         {
-            var (header, _) = await RawHttp2Backend.ReadFrameAsync(stream, stop);
-            if (header.Type == Http2FrameType.Headers)
+            var header = await RawHttp2Backend.ReadUntilHeadersAsync(stream, stop);
+            await RawHttp2Backend.WriteAsync(stream, o =>
             {
-                await RawHttp2Backend.WriteAsync(stream, o =>
-                {
-                    var block = new System.Buffers.ArrayBufferWriter<byte>();
-                    encoder.BeginBlock(block);
-                    encoder.Encode(":status", "200", block);
-                    encoder.Encode("content-type", "application/grpc", block);
-                    Http2FrameWriter.WriteHeaders(o, header.StreamId, block.WrittenSpan, false, 16_384);
-                    Http2FrameWriter.WriteDataFrames(o, header.StreamId, new System.Buffers.ReadOnlySequence<byte>(body), false, 16_384);
-                });
-            }
+                RawHttp2Backend.WriteResponseHeaders(o, encoder, header.StreamId);
+                Http2FrameWriter.WriteDataFrames(o, header.StreamId, new System.Buffers.ReadOnlySequence<byte>(body), false, 16_384);
+            });
         }
     }
 }

@@ -67,9 +67,7 @@ public sealed class GoAwayReplayTests
         {
             var decoder = new HpackDecoder(4096, 1 << 20);
             var encoder = new HpackEncoder();
-            var preface = new byte[24];
-            await stream.ReadExactlyAsync(preface, stop);
-            await RawHttp2Backend.WriteAsync(stream, o => Http2FrameWriter.WriteSettings(o, []));
+            await RawHttp2Backend.AcceptAsync(stream, stop);
             var body = new MemoryStream();
             while (true)
             {

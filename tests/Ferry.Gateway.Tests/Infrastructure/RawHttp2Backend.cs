@@ -62,14 +62,40 @@ internal sealed class RawHttp2Backend : IAsyncDisposable
         return stream.WriteAsync(buffer.WrittenMemory).AsTask();
     }
 
-    /// <summary>A whole unary answer for <paramref name="streamId"/>: headers, an empty message, trailers with status OK.</summary>
-    public static void WriteUnaryReply(IBufferWriter<byte> output, HpackEncoder encoder, int streamId)
+    /// <summary>Reads the client preface and announces default settings: what every script starts with.</summary>
+    public static async Task AcceptAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        await stream.ReadExactlyAsync(new byte[24], cancellationToken);
+        await WriteAsync(stream, o => Http2FrameWriter.WriteSettings(o, []));
+    }
+
+    /// <summary>Reads frames up to the next HEADERS (a request) and returns its header.</summary>
+    public static async Task<Http2FrameHeader> ReadUntilHeadersAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var (header, _) = await ReadFrameAsync(stream, cancellationToken);
+            if (header.Type == Http2FrameType.Headers)
+            {
+                return header;
+            }
+        }
+    }
+
+    /// <summary>Response headers for <paramref name="streamId"/> (200, application/grpc), the response left open.</summary>
+    public static void WriteResponseHeaders(IBufferWriter<byte> output, HpackEncoder encoder, int streamId)
     {
         var block = new ArrayBufferWriter<byte>();
         encoder.BeginBlock(block);
         encoder.Encode(":status", "200", block);
         encoder.Encode("content-type", "application/grpc", block);
         Http2FrameWriter.WriteHeaders(output, streamId, block.WrittenSpan, false, 16_384);
+    }
+
+    /// <summary>A whole unary answer for <paramref name="streamId"/>: headers, an empty message, trailers with status OK.</summary>
+    public static void WriteUnaryReply(IBufferWriter<byte> output, HpackEncoder encoder, int streamId)
+    {
+        WriteResponseHeaders(output, encoder, streamId);
         Http2FrameWriter.WriteData(output, streamId, new ReadOnlySequence<byte>(new byte[5]), false);
         var trailers = new ArrayBufferWriter<byte>();
         encoder.BeginBlock(trailers);
