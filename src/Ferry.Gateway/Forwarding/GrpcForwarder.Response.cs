@@ -62,8 +62,8 @@ internal sealed partial class GrpcForwarder
         catch (Exception ex)
         {
             // A write cut short (the deadline passed while the client's window was full) may have queued part of the
-            // body: what was queued decides whether the client's stream stops at a message boundary, where trailers
-            // can still carry the status; in the middle of a message only a reset is honest.
+            // body: what was queued decides whether the client's stream stops at a message boundary (Fail says what
+            // each case is sent).
             if (!writing.IsEmpty)
             {
                 tracker.Advance(writing.Slice(0, Math.Min(downstream.BodyBytesQueued - queuedBefore, writing.Length)));
