@@ -92,6 +92,7 @@ internal sealed class EndpointState
         return age <= TimeSpan.Zero ? ewma : (long)(ewma * Math.Pow(0.5, age / LatencyHalfLife));
     }
 
+    /// <summary>A call went well: the endpoint's failure streak ends, and so does the growth of its next ejection.</summary>
     public void RecordSuccess()
     {
         if (Volatile.Read(ref _consecutiveFailures) != 0)
@@ -99,10 +100,14 @@ internal sealed class EndpointState
             Volatile.Write(ref _consecutiveFailures, 0);
         }
 
+        if (Volatile.Read(ref _ejections) != 0)
+        {
+            Volatile.Write(ref _ejections, 0);
+        }
+
         if (Volatile.Read(ref _connectFailures) != 0)
         {
             Volatile.Write(ref _connectFailures, 0);
-            Volatile.Write(ref _ejections, 0);
         }
     }
 
@@ -118,10 +123,14 @@ internal sealed class EndpointState
         MarkUnavailableFor(TimeSpan.FromTicks(jittered));
     }
 
-    /// <summary>A call failed in a way that points at the endpoint; enough of these in a row eject it.</summary>
+    /// <summary>
+    /// A call failed in a way that points at the endpoint; enough of these in a row eject it. Failures while it is out
+    /// are of calls sent before (a lost connection fails all of its calls at once): they say nothing new, and counting
+    /// them would eject it again and again, doubling the time each time, for one incident.
+    /// </summary>
     public void RecordFailure()
     {
-        if (_outlier is null)
+        if (_outlier is null || IsEjected)
         {
             return;
         }

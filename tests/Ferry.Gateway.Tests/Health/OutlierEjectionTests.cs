@@ -102,6 +102,56 @@ public sealed class OutlierEjectionTests
         Assert.Equal(Outlier.ConsecutiveFailures, a.Calls);
     }
 
+    [Fact]
+    public async Task CallsThatFailWhileTheBackendIsOutDoNotEjectItAgain()
+    {
+        // A lost connection fails every call on it at once: nine failures, one incident, one ejection of base length.
+        await using var a = await HealthBackend.StartAsync();
+        var clock = new AdjustableClock();
+        await using var gateway = await HealthTestGateway.StartAsync(HealthTestGateway.ClusterOf([a], active: null, Outlier), clock);
+        var endpoint = gateway.EndpointOf(a);
+        for (var i = 0; i < 3 * Outlier.ConsecutiveFailures; i++)
+        {
+            endpoint.RecordFailure();
+        }
+
+        Assert.Equal(HealthState.Ejected, endpoint.State);
+        clock.Advance(Outlier.BaseEjection + TimeSpan.FromSeconds(1));
+        Assert.Equal(HealthState.Healthy, endpoint.State);
+    }
+
+    [Fact]
+    public async Task AnEjectionDoublesWhileTheBackendKeepsFailingAndReturnsToBaseAfterASuccess()
+    {
+        await using var a = await HealthBackend.StartAsync();
+        var clock = new AdjustableClock();
+        await using var gateway = await HealthTestGateway.StartAsync(HealthTestGateway.ClusterOf([a], active: null, Outlier), clock);
+        var endpoint = gateway.EndpointOf(a);
+        void Eject()
+        {
+            for (var i = 0; i < Outlier.ConsecutiveFailures; i++)
+            {
+                endpoint.RecordFailure();
+            }
+        }
+
+        // Still failing when let back in: out for twice as long.
+        Eject();
+        clock.Advance(Outlier.BaseEjection + TimeSpan.FromSeconds(1));
+        Eject();
+        clock.Advance(Outlier.BaseEjection + TimeSpan.FromSeconds(1));
+        Assert.Equal(HealthState.Ejected, endpoint.State);
+        clock.Advance(Outlier.BaseEjection);
+        Assert.Equal(HealthState.Healthy, endpoint.State);
+
+        // A call that went well in between: the next ejection is of base length again.
+        a.FailCalls = false;
+        Assert.Equal(StatusCode.OK, (await gateway.CallAsync()).StatusCode);
+        Eject();
+        clock.Advance(Outlier.BaseEjection + TimeSpan.FromSeconds(1));
+        Assert.Equal(HealthState.Healthy, endpoint.State);
+    }
+
     private static async Task AssertAllServedByAsync(HealthTestGateway gateway, HealthBackend serving, HealthBackend ejected)
     {
         var (servingBefore, ejectedBefore) = (serving.Calls, ejected.Calls);
