@@ -110,10 +110,7 @@ public sealed class OutlierEjectionTests
         var clock = new AdjustableClock();
         await using var gateway = await HealthTestGateway.StartAsync(HealthTestGateway.ClusterOf([a], active: null, Outlier), clock);
         var endpoint = gateway.EndpointOf(a);
-        for (var i = 0; i < 3 * Outlier.ConsecutiveFailures; i++)
-        {
-            endpoint.RecordFailure();
-        }
+        RecordFailures(endpoint, 3 * Outlier.ConsecutiveFailures);
 
         Assert.Equal(HealthState.Ejected, endpoint.State);
         clock.Advance(Outlier.BaseEjection + TimeSpan.FromSeconds(1));
@@ -127,13 +124,7 @@ public sealed class OutlierEjectionTests
         var clock = new AdjustableClock();
         await using var gateway = await HealthTestGateway.StartAsync(HealthTestGateway.ClusterOf([a], active: null, Outlier), clock);
         var endpoint = gateway.EndpointOf(a);
-        void Eject()
-        {
-            for (var i = 0; i < Outlier.ConsecutiveFailures; i++)
-            {
-                endpoint.RecordFailure();
-            }
-        }
+        void Eject() => RecordFailures(endpoint, Outlier.ConsecutiveFailures);
 
         // Still failing when let back in: out for twice as long.
         Eject();
@@ -145,11 +136,18 @@ public sealed class OutlierEjectionTests
         Assert.Equal(HealthState.Healthy, endpoint.State);
 
         // A call that went well in between: the next ejection is of base length again.
-        a.FailCalls = false;
         Assert.Equal(StatusCode.OK, (await gateway.CallAsync()).StatusCode);
         Eject();
         clock.Advance(Outlier.BaseEjection + TimeSpan.FromSeconds(1));
         Assert.Equal(HealthState.Healthy, endpoint.State);
+    }
+
+    private static void RecordFailures(EndpointState endpoint, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            endpoint.RecordFailure();
+        }
     }
 
     private static async Task AssertAllServedByAsync(HealthTestGateway gateway, HealthBackend serving, HealthBackend ejected)
