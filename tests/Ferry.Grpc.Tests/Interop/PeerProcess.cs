@@ -96,6 +96,8 @@ internal sealed class PeerProcess : IAsyncDisposable
         }
     }
 
+    public bool HasExited => _process.HasExited;
+
     /// <summary>Waits for the exit and the end of its output; returns the exit code.</summary>
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
