@@ -29,7 +29,9 @@ internal sealed partial class GrpcForwarder
         var status = StatusFor(reason, exception, endpoint, call);
         if (reason == CancelReason.None)
         {
-            if (exception is not HeaderListTooLargeException)
+            // Metadata one side cannot take from the other, or a connection the backend closed in order (GOAWAY) with
+            // the stream untaken: neither says the backend is failing.
+            if (exception is not (HeaderListTooLargeException or Http2StreamException { ConnectionClosing: true }))
             {
                 endpoint.RecordFailure();
             }

@@ -21,6 +21,10 @@ namespace Ferry.Gateway.Forwarding;
 /// </summary>
 internal sealed partial class GrpcForwarder(ILogger<GrpcForwarder> logger, TimeProvider time)
 {
+    // Sends of one call after GOAWAYs, beyond the budgeted retries: enough for any backend's connection cycling, and a
+    // stop for one that closes every connection before taking a stream.
+    private const int MaxResends = 8;
+
     // Few async layers per call, and not async where it need not be: each layer that awaits for real allocates its
     // state machine (the pooled builders reuse them only when few calls are in flight). Each is awaited once.
     /// <param name="started">When the call arrived (a timestamp of the gateway's clock; one reading serves the whole call).</param>
@@ -59,6 +63,8 @@ internal sealed partial class GrpcForwarder(ILogger<GrpcForwarder> logger, TimeP
             }
 
             var maxAttempts = Math.Max(1, cluster.Config.Retry.MaxAttempts);
+            var retries = 0;
+            var resends = 0;
             for (var attempt = 1; ; attempt++)
             {
                 call.Outcome.Endpoint = endpoint.Address;
@@ -71,16 +77,30 @@ internal sealed partial class GrpcForwarder(ILogger<GrpcForwarder> logger, TimeP
 
                 // A stream the backend turned away unprocessed may go back to the same endpoint (a new connection); a
                 // failed connect goes elsewhere.
-                var next = attempt >= maxAttempts ? null
-                    : cluster.PickEndpoint(exclude: endpoint) ?? (result == AttemptResult.Unprocessed && endpoint.IsAvailable ? endpoint : null);
-                if (next is null || !cluster.TryAcquireRetry())
+                var next = result != AttemptResult.RetryableFailure
+                    ? cluster.PickEndpoint(exclude: endpoint) ?? (endpoint.IsAvailable ? endpoint : null)
+                    : cluster.PickEndpoint(exclude: endpoint);
+
+                // A connection's ordinary end is no failure: a backend behind nginx closes one every keepalive_requests
+                // calls, turning away the streams in flight. Those go again without counting as retries, or a busy
+                // gateway would spend its budget on them and fail calls no backend refused.
+                if (result == AttemptResult.ConnectionClosing && next is not null && resends < MaxResends)
                 {
-                    var why = next is null && attempt < maxAttempts ? "no other endpoint is available" : $"gave up after {attempt} attempt(s)";
-                    var what = result == AttemptResult.Unprocessed ? $"{endpoint.Address} in cluster '{cluster.Name}' did not take the call ({error})" : $"Could not reach {endpoint.Address} in cluster '{cluster.Name}' ({error})";
+                    resends++;
+                    ForwarderLog.Resending(logger, downstream.Path, endpoint.Address, next.Address, error!);
+                    endpoint = next;
+                    continue;
+                }
+
+                if (retries + 1 >= maxAttempts || next is null || !cluster.TryAcquireRetry())
+                {
+                    var why = next is null && retries + 1 < maxAttempts ? "no other endpoint is available" : $"gave up after {attempt} attempt(s)";
+                    var what = result != AttemptResult.RetryableFailure ? $"{endpoint.Address} in cluster '{cluster.Name}' did not take the call ({error})" : $"Could not reach {endpoint.Address} in cluster '{cluster.Name}' ({error})";
                     RespondWithStatus(downstream.Stream, new Status(StatusCode.Unavailable, $"{what}; {why}."), call.Outcome);
                     return call.Outcome;
                 }
 
+                retries++;
                 ForwarderLog.Retrying(logger, downstream.Path, endpoint.Address, next.Address, attempt);
                 endpoint = next;
             }
@@ -130,7 +150,7 @@ internal sealed partial class GrpcForwarder(ILogger<GrpcForwarder> logger, TimeP
 
             // Whatever ends the call (client gone, deadline, lifetime, idle, the response done) resets the backend
             // stream if it is still open.
-            request = new RequestPump(downstream.Stream, stream, call, replay: call.Outcome.Attempts > 1);
+            request = new RequestPump(downstream.Stream, stream, call);
             call.Attach(request);
             requestPump = request.RunAsync();
             try
@@ -144,7 +164,12 @@ internal sealed partial class GrpcForwarder(ILogger<GrpcForwarder> logger, TimeP
                 if (request.CanReplay)
                 {
                     replaying = true;
-                    ForwarderLog.ConnectFailed(logger, endpoint.Address, ex.Message);
+                    if (ex.ConnectionClosing)
+                    {
+                        return (AttemptResult.ConnectionClosing, ex.Message);
+                    }
+
+                    ForwarderLog.NotTaken(logger, downstream.Path, endpoint.Address, ex.Message);
                     return (AttemptResult.Unprocessed, ex.Message);
                 }
 
@@ -157,6 +182,7 @@ internal sealed partial class GrpcForwarder(ILogger<GrpcForwarder> logger, TimeP
                 return (AttemptResult.Done, null);
             }
 
+            request.OnTaken();
             var now = time.GetTimestamp();
             endpoint.RecordLatency(time.GetElapsedTime(started, now), now);
             await ForwardResponseAsync(downstream, stream, endpoint, call).ConfigureAwait(false);
@@ -192,7 +218,10 @@ internal sealed partial class GrpcForwarder(ILogger<GrpcForwarder> logger, TimeP
         /// <summary>No connection could be made: try another endpoint.</summary>
         RetryableFailure,
 
-        /// <summary>The backend turned the stream away unprocessed (GOAWAY, REFUSED_STREAM): try again, this endpoint too.</summary>
+        /// <summary>The backend refused the stream unprocessed (REFUSED_STREAM): try again, this endpoint too.</summary>
         Unprocessed,
+
+        /// <summary>The backend closed the connection (GOAWAY) before taking the stream: send it again, this endpoint too.</summary>
+        ConnectionClosing,
     }
 }

@@ -8,22 +8,37 @@ namespace Ferry.Gateway.Forwarding;
 /// Copies the client's request body to the backend stream as it arrives, never parsed or buffered beyond one read.
 /// Waiting on the client applies backpressure to it; waiting for the backend's flow-control window stops reading
 /// from the client. A unary request that is already here leaves with its HEADERS in one write.
-/// A request that arrived whole in one read (unary, small client streams) is sent but left unconsumed in the
-/// client's stream until <see cref="Commit"/>: if the backend turns the stream away unprocessed (REFUSED_STREAM,
-/// GOAWAY during a restart), the forwarder sends it again on another connection.
+/// Until the backend has taken the stream (its response headers came), the first <see cref="MaxHeldBytes"/> of the
+/// request (at most half the client's stream window) are sent but left unconsumed in the client's stream: if the backend turns the stream away unprocessed
+/// (REFUSED_STREAM, GOAWAY at a request limit or a restart), the forwarder sends them again on another connection.
+/// That covers unary calls and short client streams, also from clients that end the request in a frame of its own
+/// (HttpClient); a longer request is consumed as it goes, so holding it never stalls the client's window.
 /// </summary>
-internal sealed class RequestPump(Http2ServerStream source, Http2ClientStream stream, ForwardingCall call, bool replay)
+internal sealed class RequestPump(Http2ServerStream source, Http2ClientStream stream, ForwardingCall call)
 {
+    /// <summary>How much of a request is kept for sending again; far below any client stream window.</summary>
+    public const int MaxHeldBytes = 64 * 1024;
+
+    // Held bytes return no window to the client: a hold of half its window leaves it the other half to go on with.
+    private readonly long _holdLimit = Math.Min(MaxHeldBytes, source.WindowSize / 2);
     private volatile bool _stopped;
     private volatile bool _consumed;
+    private volatile bool _taken;
     private bool _held;
+    private long _sent;
 
     /// <summary>
     /// Whether the request can still be sent again: nothing was taken from the client yet, or all of it is held.
     /// </summary>
     public bool CanReplay => !_consumed;
 
-    /// <summary>The attempt is over and will not be repeated: a held request is consumed from the client's pipe now. Call after the copy ended.</summary>
+    /// <summary>The backend took the stream (its response began): what is held need not be kept any longer.</summary>
+    public void OnTaken() => _taken = true;
+
+    /// <summary>
+    /// The attempt is over and will not be repeated: a held request is consumed from the client's pipe (and counted)
+    /// now. Call after the copy ended.
+    /// </summary>
     public void Commit()
     {
         if (!_held)
@@ -36,7 +51,9 @@ internal sealed class RequestPump(Http2ServerStream source, Http2ClientStream st
         {
             if (source.TryReadBody(out var result))
             {
-                source.AdvanceBody(result, result.Buffer.End);
+                var held = result.Buffer.Slice(0, Math.Min(_sent, result.Buffer.Length));
+                call.OnRequestBytes(held.Length, CountMessages(held));
+                source.AdvanceBody(result, held.End);
             }
         }
         catch (Exception ex) when (ex is IOException or InvalidOperationException or OperationCanceledException)
@@ -63,11 +80,13 @@ internal sealed class RequestPump(Http2ServerStream source, Http2ClientStream st
     public async Task RunAsync()
     {
         var tracker = default(GrpcFrameTracker);
+        var waitForMore = false;
         try
         {
             while (!_stopped)
             {
-                if (!TryReadClient(out var result))
+                // After a hold, only new data is of use: a synchronous read would return the held bytes at once.
+                if (waitForMore || !TryReadClient(out var result))
                 {
                     // Nothing to send with the HEADERS: they leave now (a server may answer before the client writes).
                     stream.Flush();
@@ -88,35 +107,55 @@ internal sealed class RequestPump(Http2ServerStream source, Http2ClientStream st
                     return;
                 }
 
+                waitForMore = false;
                 var buffer = result.Buffer;
                 var end = result.IsCompleted;
-                if (end && !_consumed && stream.TryWriteData(buffer, endStream: true))
+                if (!_consumed && !_taken && buffer.Length <= _holdLimit)
                 {
-                    // The whole request in hand and sent: keep it in the pipe until the backend has taken the stream.
-                    _held = true;
-                    if (!replay)
+                    // Still all in the pipe: send what is new, keep the whole of it until the backend takes the stream
+                    // (also while a write waits for window: a GOAWAY can turn the stream away then).
+                    var fresh = buffer.Slice(_sent);
+                    try
                     {
-                        call.OnRequestBytes(buffer.Length, CountMessages(buffer));
+                        if ((!fresh.IsEmpty || end) && !stream.TryWriteData(fresh, end))
+                        {
+                            await stream.WriteDataAsync(fresh, end).ConfigureAwait(false);
+                        }
+
+                        _sent = buffer.Length;
+                    }
+                    finally
+                    {
+                        _held = true;
+                        AdvanceClient(result, buffer.Start, buffer.End);
                     }
 
-                    AdvanceClient(result, buffer.Start, buffer.End);
-                    return;
+                    if (end)
+                    {
+                        return;
+                    }
+
+                    waitForMore = true;
+                    continue;
                 }
 
                 try
                 {
-                    if (!buffer.IsEmpty || end)
+                    // From here on the request is consumed as it goes; what was held (sent already) goes with it.
+                    var unsent = buffer.Slice(_sent);
+                    _consumed = true;
+                    _held = false;
+                    _sent = 0;
+                    tracker.Advance(buffer);
+                    if (!unsent.IsEmpty || end)
                     {
-                        _consumed = true;
-                        tracker.Advance(buffer);
-
-                        if (!stream.TryWriteData(buffer, end))
+                        if (!stream.TryWriteData(unsent, end))
                         {
-                            await stream.WriteDataAsync(buffer, end).ConfigureAwait(false);
+                            await stream.WriteDataAsync(unsent, end).ConfigureAwait(false);
                         }
-
-                        call.OnRequestBytes(buffer.Length, tracker.Messages);
                     }
+
+                    call.OnRequestBytes(buffer.Length, tracker.Messages);
                 }
                 finally
                 {

@@ -478,7 +478,7 @@ internal sealed partial class Http2ClientConnection
             foreach (var stream in _streams.Values.Where(s => s.Id > _goAwayLastStreamId).ToArray())
             {
                 // Never processed by the server: safe to send again elsewhere (section 6.8).
-                stream.Fail(new Http2StreamException(code, true, $"The server is shutting the connection down ({why}) and did not process this stream."));
+                stream.Fail(new Http2StreamException(code, true, $"The server is shutting the connection down ({why}) and did not process this stream.") { ConnectionClosing = true });
                 CloseStream(stream);
             }
 

@@ -15,4 +15,11 @@ internal sealed class Http2StreamException(Http2ErrorCode errorCode, bool reques
 
     /// <summary>True when the peer reset the stream itself, as opposed to the connection failing.</summary>
     public bool ResetByPeer { get; init; }
+
+    /// <summary>
+    /// True when the server left the stream unprocessed because it was closing the connection (GOAWAY): the ordinary
+    /// end of a connection (a request limit, an idle timeout, a graceful restart), saying nothing against the request
+    /// or the server's load, unlike a REFUSED_STREAM.
+    /// </summary>
+    public bool ConnectionClosing { get; init; }
 }
