@@ -16,6 +16,9 @@ internal sealed partial class GrpcCall<TRequest, TResponse> : IClientStreamWrite
     private readonly ICompressionProvider? _requestCompression;
     private int _writePending;
     private bool _writesCompleted;
+    private int _stagedWriters;
+    private bool _requestSettled;
+    private bool _stagedReleased;
 
     public WriteOptions? WriteOptions { get; set; }
 
@@ -33,19 +36,32 @@ internal sealed partial class GrpcCall<TRequest, TResponse> : IClientStreamWrite
         }
     }
 
-    /// <summary>Called by the HTTP layer once the request headers are sent and the body may be written.</summary>
+    /// <summary>
+    /// Called by the HTTP layer once the request headers are sent and the body may be written; again for each time it
+    /// sends the request anew (SocketsHttpHandler does when a GOAWAY says the server never processed it).
+    /// </summary>
     internal async Task WriteBodyAsync(Stream stream, bool singleMessage, CancellationToken cancellationToken)
     {
         if (singleMessage)
         {
+            // The staged message stays until the HTTP layer is done with the request (see ReleaseStagedMessage).
+            lock (_lock)
+            {
+                _stagedWriters++;
+            }
+
             try
             {
                 await stream.WriteAsync(_writeBuffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
-                _writeBuffer.Dispose();
-                _writeScratch.Dispose();
+                lock (_lock)
+                {
+                    _stagedWriters--;
+                }
+
+                ReleaseStagedMessage();
             }
 
             return;
@@ -54,8 +70,34 @@ internal sealed partial class GrpcCall<TRequest, TResponse> : IClientStreamWrite
         // SocketsHttpHandler holds the HEADERS frame until the body is first flushed: without this a server that
         // speaks first never hears of the call until the client writes.
         await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-        _requestStream.TrySetResult(stream);
+        if (!_requestStream.TrySetResult(stream))
+        {
+            // Writes went (or are going) to the stream of the attempt the server turned away: sending the request
+            // again would lose them, so the call fails instead, as a call the server never took (UNAVAILABLE).
+            throw new IOException("The server turned the call away unprocessed (GOAWAY or REFUSED_STREAM) after its request stream had been opened; a request stream cannot be sent again.");
+        }
+
         await _requestDone.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Returns the staged single message's buffers to the pool once the HTTP layer has settled the request (it will not
+    /// ask for the body again) and no write of it is under way.
+    /// </summary>
+    private void ReleaseStagedMessage()
+    {
+        lock (_lock)
+        {
+            if (!_requestSettled || _stagedWriters > 0 || _stagedReleased)
+            {
+                return;
+            }
+
+            _stagedReleased = true;
+        }
+
+        _writeBuffer.Dispose();
+        _writeScratch.Dispose();
     }
 
     public async Task WriteAsync(TRequest message, CancellationToken cancellationToken = default)

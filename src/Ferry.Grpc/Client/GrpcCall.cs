@@ -28,6 +28,9 @@ internal sealed partial class GrpcCall<TRequest, TResponse> : ICallState
     private readonly CallOptions _options;
     // Never disposed on purpose: it has no timer or links to release, and the deadline timer or a user token may
     // still be racing to cancel it when the call is disposed.
+    // A stop for a server that refuses every stream; SocketsHttpHandler's own retries come on top.
+    private const int MaxRefusedSends = 3;
+
     private readonly CancellationTokenSource _cts = new();
     private readonly TaskCompletionSource<Metadata> _headers = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly object _lock = new();
@@ -69,10 +72,9 @@ internal sealed partial class GrpcCall<TRequest, TResponse> : ICallState
             return;
         }
 
-        TimeSpan? timeout = null;
-        if (_options.Deadline is { } deadline && deadline != DateTime.MaxValue)
+        var timeout = RemainingTime();
+        if (timeout is { } remaining)
         {
-            var remaining = deadline.ToUniversalTime() - _channel.Options.TimeProvider.GetUtcNow().UtcDateTime;
             if (remaining <= TimeSpan.Zero)
             {
                 Finish(new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded"), Metadata.Empty);
@@ -80,7 +82,6 @@ internal sealed partial class GrpcCall<TRequest, TResponse> : ICallState
                 return;
             }
 
-            timeout = remaining;
             _deadlineTimer = DeadlineTimer.Start(_channel.Options.TimeProvider, remaining, static state => ((GrpcCall<TRequest, TResponse>)state!).Abort(CancelledByDeadline), this);
         }
 
@@ -89,8 +90,14 @@ internal sealed partial class GrpcCall<TRequest, TResponse> : ICallState
             _userCancellation = _options.CancellationToken.UnsafeRegister(static state => ((GrpcCall<TRequest, TResponse>)state!).Abort(CancelledByUser), this);
         }
 
-        _responseTask = SendAsync(CreateRequest(request is not null, timeout));
+        _responseTask = SendAsync(request is not null, timeout);
     }
+
+    /// <summary>Time left until the call's deadline (zero or less once it passed); null without a deadline.</summary>
+    private TimeSpan? RemainingTime() =>
+        _options.Deadline is { } deadline && deadline != DateTime.MaxValue
+            ? deadline.ToUniversalTime() - _channel.Options.TimeProvider.GetUtcNow().UtcDateTime
+            : null;
 
     private HttpRequestMessage CreateRequest(bool singleMessage, TimeSpan? timeout)
     {
@@ -132,11 +139,28 @@ internal sealed partial class GrpcCall<TRequest, TResponse> : ICallState
         return request;
     }
 
-    private async Task<PipeReader?> SendAsync(HttpRequestMessage request)
+    private async Task<PipeReader?> SendAsync(bool singleMessage, TimeSpan? timeout)
     {
         try
         {
-            var response = await _channel.HttpInvoker.SendAsync(request, _cts.Token).ConfigureAwait(false);
+            HttpResponseMessage response;
+            try
+            {
+                response = await SendRequestAsync(singleMessage, timeout).ConfigureAwait(false);
+            }
+            finally
+            {
+                if (singleMessage)
+                {
+                    lock (_lock)
+                    {
+                        _requestSettled = true;
+                    }
+
+                    ReleaseStagedMessage();
+                }
+            }
+
             lock (_lock)
             {
                 _response = response;
@@ -167,6 +191,28 @@ internal sealed partial class GrpcCall<TRequest, TResponse> : ICallState
             Finish(status, Metadata.Empty);
             _headers.TrySetException(new RpcException(status));
             return null;
+        }
+    }
+
+    /// <summary>
+    /// Sends the request; a single message again when the server refused its stream unprocessed (REFUSED_STREAM,
+    /// RFC 9113 section 8.7). SocketsHttpHandler sends such requests again itself, except on a connection the request
+    /// opened (dotnet/runtime#44669): a call that opened a connection to a server with a low stream limit, or to nginx
+    /// as it closes connections, would fail although the server never saw it. A request stream cannot go again.
+    /// </summary>
+    private async Task<HttpResponseMessage> SendRequestAsync(bool singleMessage, TimeSpan? timeout)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await _channel.HttpInvoker.SendAsync(CreateRequest(singleMessage, timeout), _cts.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (singleMessage && attempt < MaxRefusedSends && !_cts.IsCancellationRequested &&
+                Find<HttpProtocolException>(ex)?.ErrorCode == (long)Http2ErrorCode.RefusedStream)
+            {
+                timeout = timeout is null ? null : RemainingTime();
+            }
         }
     }
 

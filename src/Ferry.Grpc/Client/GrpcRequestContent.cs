@@ -2,26 +2,28 @@ using System.Net;
 
 namespace Ferry.Grpc.Client;
 
-/// <summary>The request body of a call: the call writes it, for as long as the call streams.</summary>
+/// <summary>The request body of a call: the call writes it, for as long as the call streams; a single message as often as it is sent.</summary>
 internal sealed class GrpcRequestContent : HttpContent
 {
     private static readonly System.Net.Http.Headers.MediaTypeHeaderValue GrpcContentType = new(Protocol.GrpcProtocol.ContentType);
 
     private readonly Func<Stream, bool, CancellationToken, Task> _writeBody;
-    private readonly bool _singleMessage;
 
     public GrpcRequestContent(Func<Stream, bool, CancellationToken, Task> writeBody, bool singleMessage)
     {
         _writeBody = writeBody;
-        _singleMessage = singleMessage;
+        SingleMessage = singleMessage;
         Headers.ContentType = GrpcContentType;
     }
 
+    /// <summary>The body is one message, staged before the call starts, and can be written again.</summary>
+    public bool SingleMessage { get; }
+
     protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
-        _writeBody(stream, _singleMessage, CancellationToken.None);
+        _writeBody(stream, SingleMessage, CancellationToken.None);
 
     protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken) =>
-        _writeBody(stream, _singleMessage, cancellationToken);
+        _writeBody(stream, SingleMessage, cancellationToken);
 
     protected override bool TryComputeLength(out long length)
     {

@@ -46,6 +46,58 @@ internal sealed class ScriptedHttp2Server : IAsyncDisposable
         return await connecting.WaitAsync(Timeout);
     }
 
+    /// <summary>
+    /// Accepts the next connection of any HTTP/2 client (e.g. a GrpcChannel's HttpClient): reads its preface and
+    /// SETTINGS, answers with empty SETTINGS and the ACK. The connection before it, if any, stays open.
+    /// </summary>
+    public async Task AcceptAsync()
+    {
+        _socket = await _listener.AcceptSocketAsync().WaitAsync(Timeout);
+        _stream = new NetworkStream(_socket, ownsSocket: true);
+        var preface = new byte[24];
+        await _stream.ReadExactlyAsync(preface).AsTask().WaitAsync(Timeout);
+        Assert.Equal(Http2FrameWriter.ClientPreface.ToArray(), preface);
+        Assert.Equal(Http2FrameType.Settings, (await ReadFrameAsync()).Header.Type);
+        await WriteAsync(o =>
+        {
+            Http2FrameWriter.WriteSettings(o, []);
+            Http2FrameWriter.WriteSettingsAck(o);
+        });
+    }
+
+    /// <summary>The client's next request on the current connection: its stream id and body, read to END_STREAM.</summary>
+    public async Task<(int StreamId, byte[] Body)> ReadRequestAsync()
+    {
+        var (streamId, _) = await ReadRequestHeadersAsync();
+        var body = new MemoryStream();
+        while (true)
+        {
+            var frame = await ReadFrameAsync();
+            if (frame.Header.StreamId != streamId)
+            {
+                continue;
+            }
+
+            if (frame.Header.Type == Http2FrameType.Data)
+            {
+                body.Write(frame.Payload);
+            }
+
+            if (frame.Header.IsEndStream)
+            {
+                return (streamId, body.ToArray());
+            }
+        }
+    }
+
+    /// <summary>A whole gRPC response with one empty message and status OK.</summary>
+    public Task SendUnaryReplyAsync(int streamId) => WriteAsync(o =>
+    {
+        WriteHeaders(o, streamId, endStream: false, 16_384, (":status", "200"), ("content-type", "application/grpc"));
+        Http2FrameWriter.WriteData(o, streamId, new ReadOnlySequence<byte>(new byte[5]), endStream: false);
+        WriteHeaders(o, streamId, endStream: true, 16_384, ("grpc-status", "0"));
+    });
+
     public async Task<(Http2FrameHeader Header, byte[] Payload)> ReadFrameAsync()
     {
         var header = new byte[Http2FrameHeader.Size];
