@@ -22,6 +22,7 @@ internal sealed class GatewayMetrics
     private readonly Counter<long> _requestBytes;
     private readonly Counter<long> _responseBytes;
     private readonly Counter<long> _reloads;
+    private readonly Counter<long> _resends;
     private Func<GatewayState>? _state;
 
     public GatewayMetrics(IMeterFactory meterFactory)
@@ -37,6 +38,10 @@ internal sealed class GatewayMetrics
         _rejections = meter.CreateCounter<long>("ferry.gateway.limit.rejections", "{call}", "Calls refused by a limit, by route and limit.");
         _requestBytes = meter.CreateCounter<long>("ferry.gateway.request.bytes", "By", "Request body bytes forwarded to backends, by route.");
         _responseBytes = meter.CreateCounter<long>("ferry.gateway.response.bytes", "By", "Response body bytes forwarded to clients, by route.");
+        _resends = meter.CreateCounter<long>(
+            "ferry.gateway.resends",
+            "{attempt}",
+            "Calls sent to a backend again, by cluster and reason: retry (a failed connect or REFUSED_STREAM, within the retry budget) or goaway (the backend closed the connection before taking the stream; not a retry).");
         _reloads = meter.CreateCounter<long>("ferry.gateway.config.reloads", "{reload}", "Configuration reloads, by result (ok, failed).");
         meter.CreateObservableGauge("ferry.gateway.endpoint.healthy", ObserveHealth, unit: null, "1 when the endpoint takes new calls, 0 when it fails health checks or is ejected.");
         meter.CreateObservableGauge("ferry.gateway.endpoint.active_streams", ObserveOutstanding, "{stream}", "Calls open to each endpoint.");
@@ -63,6 +68,21 @@ internal sealed class GatewayMetrics
         if (responseBytes > 0)
         {
             _responseBytes.Add(responseBytes, routeTag);
+        }
+    }
+
+    /// <summary>A call took more than one attempt: <paramref name="retries"/> budgeted retries and <paramref name="goAwayResends"/> sends after a GOAWAY.</summary>
+    public void Resent(string cluster, int retries, int goAwayResends)
+    {
+        var clusterTag = new KeyValuePair<string, object?>("cluster", cluster);
+        if (retries > 0)
+        {
+            _resends.Add(retries, clusterTag, new KeyValuePair<string, object?>("reason", "retry"));
+        }
+
+        if (goAwayResends > 0)
+        {
+            _resends.Add(goAwayResends, clusterTag, new KeyValuePair<string, object?>("reason", "goaway"));
         }
     }
 

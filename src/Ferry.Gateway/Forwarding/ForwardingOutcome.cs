@@ -27,4 +27,7 @@ internal sealed class ForwardingOutcome
     public long ResponseMessages { get; set; }
 
     public int Attempts { get; set; }
+
+    /// <summary>Of the attempts, those that followed a GOAWAY before the backend took the stream (not retries).</summary>
+    public int Resends { get; set; }
 }

@@ -86,7 +86,7 @@ internal sealed partial class GrpcForwarder(ILogger<GrpcForwarder> logger, TimeP
                 // gateway would spend its budget on them and fail calls no backend refused.
                 if (result == AttemptResult.ConnectionClosing && next is not null && resends < MaxResends)
                 {
-                    resends++;
+                    call.Outcome.Resends = ++resends;
                     ForwarderLog.Resending(logger, downstream.Path, endpoint.Address, next.Address, error!);
                     endpoint = next;
                     continue;

@@ -107,6 +107,10 @@ internal sealed class GatewayRequestHandler(
                 outcome ??= new ForwardingOutcome();
                 var duration = time.GetElapsedTime(started);
                 metrics.CallEnded(route.Name, route.Cluster.Name, outcome.Endpoint, outcome.GrpcStatus, duration, outcome.RequestBytes, outcome.ResponseBytes);
+                if (outcome.Attempts > 1)
+                {
+                    metrics.Resent(route.Cluster.Name, outcome.Attempts - 1 - outcome.Resends, outcome.Resends);
+                }
                 if (runtime.Current.Config.AccessLog.Enabled && _accessLog.IsEnabled(LogLevel.Information))
                 {
                     AccessLog.Call(_accessLog, path, route.Name, route.Cluster.Name, outcome.Endpoint, outcome.GrpcStatus, duration.TotalMilliseconds, outcome.RequestBytes, outcome.ResponseBytes, outcome.RequestMessages, outcome.ResponseMessages, outcome.Attempts, client.RemoteAddressText);

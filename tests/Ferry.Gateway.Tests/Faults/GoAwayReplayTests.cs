@@ -78,6 +78,10 @@ public sealed class GoAwayReplayTests
 
         Assert.NotNull(reply);
         Assert.Equal(5, backend.Connections);
+        using var http = new HttpClient();
+        var metrics = await http.GetStringAsync(new Uri(gateway.Address, "/metrics"));
+        Assert.Contains("ferry_gateway_resends_total{cluster=\"c\",reason=\"goaway\"} 4", metrics, StringComparison.Ordinal);
+        Assert.DoesNotContain("reason=\"retry\"", metrics, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -46,6 +46,9 @@ public sealed class UnavailableBackendTests
         }
 
         Assert.Equal(10, live.Probe.Calls);
+        using var http = new HttpClient();
+        var metrics = await http.GetStringAsync(new Uri(gateway.Address, "/metrics"));
+        Assert.Matches("ferry_gateway_resends_total\\{cluster=\"[^\"]+\",reason=\"retry\"\\} [1-9]", metrics);
     }
 
     [Fact]
