@@ -9,8 +9,9 @@ namespace Ferry.Gateway.Forwarding;
 /// Waiting on the client applies backpressure to it; waiting for the backend's flow-control window stops reading
 /// from the client. A unary request that is already here leaves with its HEADERS in one write.
 /// Until the backend has taken the stream (its response headers came), the first <see cref="MaxHeldBytes"/> of the
-/// request (at most half the client's stream window) are sent but left unconsumed in the client's stream: if the backend turns the stream away unprocessed
-/// (REFUSED_STREAM, GOAWAY at a request limit or a restart), the forwarder sends them again on another connection.
+/// request (at most half the client's stream window) are sent but left unconsumed in the client's stream: if the
+/// backend turns the stream away unprocessed (REFUSED_STREAM, GOAWAY at a request limit or a restart), the forwarder
+/// sends them again on another connection.
 /// That covers unary calls and short client streams, also from clients that end the request in a frame of its own
 /// (HttpClient); a longer request is consumed as it goes, so holding it never stalls the client's window.
 /// </summary>
@@ -147,15 +148,15 @@ internal sealed class RequestPump(Http2ServerStream source, Http2ClientStream st
                     _held = false;
                     _sent = 0;
                     tracker.Advance(buffer);
-                    if (!unsent.IsEmpty || end)
+                    if ((!unsent.IsEmpty || end) && !stream.TryWriteData(unsent, end))
                     {
-                        if (!stream.TryWriteData(unsent, end))
-                        {
-                            await stream.WriteDataAsync(unsent, end).ConfigureAwait(false);
-                        }
+                        await stream.WriteDataAsync(unsent, end).ConfigureAwait(false);
                     }
 
-                    call.OnRequestBytes(buffer.Length, tracker.Messages);
+                    if (!buffer.IsEmpty)
+                    {
+                        call.OnRequestBytes(buffer.Length, tracker.Messages);
+                    }
                 }
                 finally
                 {

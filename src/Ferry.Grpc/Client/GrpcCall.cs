@@ -23,14 +23,15 @@ internal sealed partial class GrpcCall<TRequest, TResponse> : ICallState
     private const int CancelledByUser = 1;
     private const int CancelledByDeadline = 2;
 
-    private readonly GrpcChannel _channel;
-    private readonly Method<TRequest, TResponse> _method;
-    private readonly CallOptions _options;
-    // Never disposed on purpose: it has no timer or links to release, and the deadline timer or a user token may
-    // still be racing to cancel it when the call is disposed.
     // A stop for a server that refuses every stream; SocketsHttpHandler's own retries come on top.
     private const int MaxRefusedSends = 3;
 
+    private readonly GrpcChannel _channel;
+    private readonly Method<TRequest, TResponse> _method;
+    private readonly CallOptions _options;
+
+    // Never disposed on purpose: it has no timer or links to release, and the deadline timer or a user token may
+    // still be racing to cancel it when the call is disposed.
     private readonly CancellationTokenSource _cts = new();
     private readonly TaskCompletionSource<Metadata> _headers = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly object _lock = new();
@@ -211,7 +212,14 @@ internal sealed partial class GrpcCall<TRequest, TResponse> : ICallState
             catch (Exception ex) when (singleMessage && attempt < MaxRefusedSends && !_cts.IsCancellationRequested &&
                 Find<HttpProtocolException>(ex)?.ErrorCode == (long)Http2ErrorCode.RefusedStream)
             {
-                timeout = timeout is null ? null : RemainingTime();
+                if (timeout is not null)
+                {
+                    timeout = RemainingTime();
+                    if (timeout <= TimeSpan.Zero)
+                    {
+                        throw;
+                    }
+                }
             }
         }
     }
