@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs Ferry's whole test suite on a fresh Debian machine: installs the real peers the tests talk to
-# (Python grpcio from Debian, Node grpc-js from npm, nginx), builds, tests, and prints "N passed, N failed".
+# (Python grpcio from Debian, Node grpc-js from npm, nginx and HAProxy), builds, tests, and prints "N passed, N failed".
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$root"
@@ -10,6 +10,7 @@ missing=()
 dpkg -s python3-grpcio >/dev/null 2>&1 || missing+=(python3-grpcio)
 dpkg -s python3-prometheus-client >/dev/null 2>&1 || missing+=(python3-prometheus-client)
 command -v nginx >/dev/null 2>&1 || missing+=(nginx-light)
+command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
 command -v h2load >/dev/null 2>&1 || missing+=(nghttp2-client)
 command -v cc >/dev/null 2>&1 || missing+=(gcc)        # links the ahead-of-time compiled ferry
 dpkg -s libc6-dev >/dev/null 2>&1 || missing+=(libc6-dev)

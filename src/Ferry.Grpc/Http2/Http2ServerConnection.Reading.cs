@@ -297,7 +297,9 @@ internal sealed partial class Http2ServerConnection
         var code = (Http2ErrorCode)Http2FramePayload.ReadUInt32(payload);
         lock (_sync)
         {
-            // A stream already closed here was answered or reset by us meanwhile: nothing to do.
+            // A stream already closed here was answered or reset by us meanwhile: nothing to do, unless it waited for
+            // the end of its request.
+            EndDrainLocked(header.StreamId);
             if (_streams.TryGetValue(header.StreamId, out var stream))
             {
                 CountResetLocked();

@@ -322,6 +322,7 @@ internal sealed partial class Http2ServerConnection
             if (!_streams.TryGetValue(header.StreamId, out var stream))
             {
                 // A stream that closed meanwhile: the data is dropped (its connection window share came back above).
+                _signalAfterBatch |= OnDrainDataLocked(header.StreamId, header.Length, endStream);
                 return;
             }
 

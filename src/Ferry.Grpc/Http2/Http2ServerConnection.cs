@@ -48,6 +48,10 @@ internal sealed partial class Http2ServerConnection : IAsyncDisposable
     private long _idleSince;
     private ITimer? _shutdownTimer;
     private ITimer? _closeTimer;
+
+    // Streams whose response ended before their request, waiting for the client's END_STREAM (see CompleteStream):
+    // the timer that resets them, and the request bytes dropped so far.
+    private Dictionary<int, (ITimer Timer, long Dropped)>? _drainingRequests;
     private bool _shutdownRequested;
     // No new streams will come (our final GOAWAY went, or the client's came): the connection ends when the open ones do.
     private bool _draining;
@@ -157,7 +161,8 @@ internal sealed partial class Http2ServerConnection : IAsyncDisposable
             ITimer?[] timers;
             lock (_sync)
             {
-                timers = [_handshakeTimer, _keepAliveTimer, _idleTimer, _shutdownTimer, _closeTimer];
+                timers = [_handshakeTimer, _keepAliveTimer, _idleTimer, _shutdownTimer, _closeTimer, .. _drainingRequests?.Values.Select(d => d.Timer) ?? []];
+                _drainingRequests = null;
             }
 
             // DisposeAsync waits for a callback in flight, so none touches the pipes after they are completed.
@@ -428,7 +433,14 @@ internal sealed partial class Http2ServerConnection : IAsyncDisposable
         {
             stream.AbortCallback = null;
             stream.AbortState = null;
-            if (!stream.Closed)
+            if (!stream.Closed && stream.LocalEnded && _options.RequestDrainTimeout > TimeSpan.Zero && _closed is null)
+            {
+                // Section 8.1 lets a NO_ERROR reset stop the request now, but right behind the response it can overtake
+                // it through a proxy: the client gets a moment to end the request first (its DATA is dropped meanwhile).
+                CloseStreamLocked(stream, new Http2StreamException(Http2ErrorCode.NoError, false, "The response ended before the request."), notify: false);
+                StartDrainLocked(stream.Id);
+            }
+            else if (!stream.Closed)
             {
                 // Section 8.1: after a complete response NO_ERROR only stops the request; otherwise the response is cut off.
                 var code = stream.LocalEnded ? Http2ErrorCode.NoError : Http2ErrorCode.InternalError;
@@ -443,6 +455,70 @@ internal sealed partial class Http2ServerConnection : IAsyncDisposable
 
         AfterWrite(signal);
         return body;
+    }
+
+    private void StartDrainLocked(int streamId)
+    {
+        _drainingRequests ??= [];
+        var timer = _time.CreateTimer(
+            static state =>
+            {
+                var (connection, id) = ((Http2ServerConnection, int))state!;
+                connection.OnDrainTimeout(id);
+            },
+            (this, streamId),
+            _options.RequestDrainTimeout,
+            Timeout.InfiniteTimeSpan);
+        _drainingRequests[streamId] = (timer, 0);
+    }
+
+    /// <summary>
+    /// DATA for a stream that is no longer open: if it waits for the end of its request, the end stops the wait, and
+    /// more than <see cref="Http2ServerOptions.RequestDrainMaxBytes"/> ends it with the reset. Returns whether to signal.
+    /// </summary>
+    private bool OnDrainDataLocked(int streamId, int length, bool endStream)
+    {
+        if (_drainingRequests is null || !_drainingRequests.TryGetValue(streamId, out var draining))
+        {
+            return false;
+        }
+
+        var dropped = draining.Dropped + length;
+        if (!endStream && dropped <= _options.RequestDrainMaxBytes)
+        {
+            _drainingRequests[streamId] = (draining.Timer, dropped);
+            return false;
+        }
+
+        _drainingRequests.Remove(streamId);
+        draining.Timer.Dispose();
+        return !endStream && WriteRstStreamLocked(streamId, Http2ErrorCode.NoError);
+    }
+
+    /// <summary>The client reset a request whose response had ended: nothing more to wait for.</summary>
+    private void EndDrainLocked(int streamId)
+    {
+        if (_drainingRequests is not null && _drainingRequests.Remove(streamId, out var draining))
+        {
+            draining.Timer.Dispose();
+        }
+    }
+
+    private void OnDrainTimeout(int streamId)
+    {
+        bool signal;
+        lock (_sync)
+        {
+            if (_drainingRequests is null || !_drainingRequests.Remove(streamId, out var draining))
+            {
+                return;
+            }
+
+            draining.Timer.Dispose();
+            signal = WriteRstStreamLocked(streamId, Http2ErrorCode.NoError);
+        }
+
+        AfterWrite(signal);
     }
 
     /// <summary>

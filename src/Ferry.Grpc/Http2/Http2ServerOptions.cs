@@ -58,6 +58,19 @@ internal sealed record Http2ServerOptions
     /// <summary>How long a graceful shutdown waits for the client to answer its PING before naming the last stream it serves.</summary>
     public TimeSpan ShutdownPingTimeout { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// When a response ends before its request (a handler, or the gateway, answered early), how long the client has to
+    /// end the request (what it sends meanwhile is dropped) before RST_STREAM(NO_ERROR) stops it. A reset right behind
+    /// the response can overtake it through HAProxy, which passes it on as CANCEL. Zero resets at once.
+    /// </summary>
+    public TimeSpan RequestDrainTimeout { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How much request data that wait drops before it gives up: a client still sending that much is not about to end
+    /// its request, and is reset at once.
+    /// </summary>
+    public int RequestDrainMaxBytes { get; init; } = 64 * 1024;
+
     /// <summary>Throws with the offending field named when a value is out of range.</summary>
     public void Validate()
     {
@@ -75,6 +88,8 @@ internal sealed record Http2ServerOptions
         Check(MaxEmptyFramesPerSecond >= 1, nameof(MaxEmptyFramesPerSecond), "at least 1");
         Check(MaxBufferedOutput >= 16_384, nameof(MaxBufferedOutput), "at least 16384");
         Check(ShutdownPingTimeout > TimeSpan.Zero, nameof(ShutdownPingTimeout), "positive");
+        Check(RequestDrainTimeout >= TimeSpan.Zero, nameof(RequestDrainTimeout), "zero or positive");
+        Check(RequestDrainMaxBytes >= 0, nameof(RequestDrainMaxBytes), "zero or positive");
     }
 
     private static void Check(bool valid, string field, string expected)

@@ -67,7 +67,9 @@ public sealed class CertificateBundle : IDisposable
         Directory.CreateDirectory(directory);
         foreach (var file in files)
         {
-            WriteFile(file.Path, file.Contents, file.IsKey, overwrite);
+            // Ending in a newline, as PEM files do, so they can be concatenated (HAProxy takes certificate and key
+            // in one file).
+            WriteFile(file.Path, file.Contents + "\n", file.IsKey, overwrite);
         }
 
         return files.Select(file => file.Path).ToList();

@@ -413,14 +413,14 @@ public sealed class Http2ServerLifecycleTests
     }
 
     [Fact]
-    public async Task A_complete_response_to_a_request_still_open_is_followed_by_a_no_error_reset()
+    public async Task A_complete_response_to_a_request_still_open_is_followed_by_a_no_error_reset_after_the_drain_timeout()
     {
         var handler = new TestStreamHandler(stream =>
         {
             stream.WriteHeaders(200, 0, static (headers, _) => headers.AddOctets("grpc-status", "12"), endStream: true);
             return Task.CompletedTask;
         });
-        await using var host = new Http2ServerTestHost(handler);
+        await using var host = new Http2ServerTestHost(handler, new Http2ServerOptions { RequestDrainTimeout = TimeSpan.FromMilliseconds(100) });
         await using var client = await RawHttp2Client.ConnectAndHandshakeAsync(host.Port);
         var served = await host.NextConnectionAsync();
 
@@ -428,10 +428,43 @@ public sealed class Http2ServerLifecycleTests
 
         var response = await client.ReadResponseAsync(1);
         Assert.Equal("12", response.Header("grpc-status"));
+        Assert.Equal(0, served.Connection.ActiveStreams);
+        await client.SendDataAsync(1, [1], endStream: false);
         await client.ExpectRstStreamAsync(1, Http2ErrorCode.NoError);
         await client.SendDataAsync(1, [1], endStream: true);
-        Assert.Equal(0, served.Connection.ActiveStreams);
+        await AssertConnectionAnswersAsync(client);
         Assert.Empty(handler.Failures);
+    }
+
+    [Fact]
+    public async Task A_request_that_ends_soon_after_a_complete_response_ends_without_a_reset()
+    {
+        // A reset right behind the status can overtake it through HAProxy (passed on as CANCEL); the client ends its
+        // request within the drain timeout, so none is sent.
+        var handler = new TestStreamHandler(stream =>
+        {
+            stream.WriteHeaders(200, 0, static (headers, _) => headers.AddOctets("grpc-status", "12"), endStream: true);
+            return Task.CompletedTask;
+        });
+        await using var host = new Http2ServerTestHost(handler);
+        await using var client = await RawHttp2Client.ConnectAndHandshakeAsync(host.Port);
+
+        await client.SendRequestAsync(1);
+        Assert.Equal("12", (await client.ReadResponseAsync(1)).Header("grpc-status"));
+        await client.SendDataAsync(1, [1, 2, 3], endStream: false);
+        await client.SendDataAsync(1, [], endStream: true);
+
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        await client.WriteAsync(o => Http2FrameWriter.WritePing(o, 7, ack: false));
+        var next = await client.ReadFrameAsync(f => f.Header.Type == Http2FrameType.Ping || f.Header.Type == Http2FrameType.RstStream);
+        Assert.Equal(Http2FrameType.Ping, next.Header.Type);
+        Assert.Empty(handler.Failures);
+    }
+
+    private static async Task AssertConnectionAnswersAsync(RawHttp2Client client)
+    {
+        await client.WriteAsync(o => Http2FrameWriter.WritePing(o, 9, ack: false));
+        Assert.Equal(Http2FrameType.Ping, (await client.ReadFrameAsync(Http2FrameType.Ping)).Header.Type);
     }
 
     [Fact]

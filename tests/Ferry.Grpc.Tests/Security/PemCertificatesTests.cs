@@ -26,6 +26,9 @@ public class PemCertificatesTests
             paths);
         Assert.StartsWith("-----BEGIN PRIVATE KEY-----", File.ReadAllText(directory.File(CertificateBundle.ServerKeyFileName)));
 
+        // Each ends in a newline, so that certificate and key concatenate into one valid file (as HAProxy takes them).
+        Assert.All(paths, path => Assert.EndsWith("-----\n", File.ReadAllText(path), StringComparison.Ordinal));
+
         using var server = PemCertificates.LoadCertificateWithKey(
             directory.File(CertificateBundle.ServerFileName), directory.File(CertificateBundle.ServerKeyFileName));
         using var client = PemCertificates.LoadCertificateWithKey(
@@ -85,7 +88,7 @@ public class PemCertificatesTests
         Assert.Equal([clientPath], Directory.GetFiles(directory.Path));
 
         bundle.WritePem(directory.Path, overwrite: true);
-        Assert.Equal(bundle.Client.ExportCertificatePem(), File.ReadAllText(clientPath));
+        Assert.Equal(bundle.Client.ExportCertificatePem() + "\n", File.ReadAllText(clientPath));
     }
 
     [Fact]

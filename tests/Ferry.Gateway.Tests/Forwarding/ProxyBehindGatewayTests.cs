@@ -8,29 +8,44 @@ using Ferry.Interop;
 namespace Ferry.Gateway.Tests.Forwarding;
 
 /// <summary>
-/// nginx between the gateway and its backends, as when the backends sit behind an ingress: the gateway's HTTP/2 client
-/// against nginx's server, which limits the calls per connection and closes idle connections, each time with a
-/// GOAWAY. A gateway that sent calls on a connection nginx is closing, or resent calls nginx had taken, would fail or
-/// repeat them; every call must succeed exactly once.
+/// A proxy between the gateway and its backends, as when the backends sit behind an ingress: the gateway's HTTP/2
+/// client against nginx's and HAProxy's servers. nginx also limits the calls per connection and closes idle
+/// connections, each time with a GOAWAY: a gateway that sent calls on a connection nginx is closing, or resent calls
+/// nginx had taken, would fail or repeat them; every call must succeed exactly once.
 /// </summary>
-public sealed class NginxBehindGatewayTests
+public sealed class ProxyBehindGatewayTests
 {
     private const int MaxMessageSize = 16 * 1024 * 1024;
 
-    public static TheoryData<string> Cases => new(InteropClient.AllCases);
+    public static TheoryData<ProxyKind, string> Cases
+    {
+        get
+        {
+            var data = new TheoryData<ProxyKind, string>();
+            foreach (var kind in Enum.GetValues<ProxyKind>())
+            {
+                foreach (var testCase in InteropClient.AllCases)
+                {
+                    data.Add(kind, testCase);
+                }
+            }
 
-    [NginxTheory]
+            return data;
+        }
+    }
+
+    [ProxyTheory]
     [MemberData(nameof(Cases))]
-    public async Task Interop_case_through_the_gateway_and_nginx(string testCase)
+    public async Task Interop_case_through_the_gateway_and_a_proxy(ProxyKind proxy, string testCase)
     {
         await using var backend = await GrpcTestServer.StartAsync(s => s.AddService<TestServiceImpl>().WithGrpcOptions(o => o.MaxReceiveMessageSize = MaxMessageSize));
-        await using var nginx = await NginxProxy.StartAsync(new NginxSite { UpstreamPort = backend.Address.Port });
-        await using var gateway = await TestGateway.StartAsync(Cluster(nginx));
+        await using var front = await GrpcProxies.StartAsync(proxy, new ProxySite { UpstreamPort = backend.Address.Port });
+        await using var gateway = await TestGateway.StartAsync(Cluster(front));
         var channel = gateway.CreateChannel(new Ferry.Grpc.Client.GrpcChannelOptions { MaxReceiveMessageSize = MaxMessageSize });
 
         var error = await Record.ExceptionAsync(() => new InteropClient(channel.CreateCallInvoker()).RunCaseAsync(testCase).WaitAsync(TestTimeouts.Default));
 
-        Assert.True(error is null, $"{testCase} through the gateway and nginx failed: {error}{Environment.NewLine}{nginx.Describe()}");
+        Assert.True(error is null, $"{testCase} through the gateway and {proxy} failed: {error}{Environment.NewLine}{front.Describe()}");
     }
 
     [NginxFact]
@@ -97,8 +112,8 @@ public sealed class NginxBehindGatewayTests
         Assert.True(accepted >= Calls / 2, $"nginx accepted {accepted} connections: it did not close idle ones as configured.{Environment.NewLine}{nginx.Describe()}");
     }
 
-    private static ClusterConfig Cluster(NginxProxy nginx) =>
-        GatewayConfigs.Cluster("behind-nginx", [new EndpointConfig { Address = $"127.0.0.1:{nginx.Port}" }]);
+    private static ClusterConfig Cluster(IGrpcProxy proxy) =>
+        GatewayConfigs.Cluster("behind-proxy", [new EndpointConfig { Address = $"127.0.0.1:{proxy.Port}" }]);
 
     private static async Task<int> EchoUntilStoppedAsync(AsyncDuplexStreamingCall<ProbeRequest, ProbeReply> call, CancellationToken stop)
     {

@@ -8,28 +8,28 @@ using Ferry.Interop;
 namespace Ferry.Grpc.Tests.Proxies;
 
 /// <summary>
-/// Ferry's interop server in process behind nginx, per security (plaintext: h2c on both of nginx's sides; TLS: TLS on
-/// both, nginx verifying Ferry's certificate), and one run of each peer client through it, made on first use and
-/// shared by the per-case tests; all stopped when the test class ends.
+/// Ferry's interop server in process behind a proxy, per proxy and security (plaintext: h2c on both of the proxy's
+/// sides; TLS: TLS on both, the proxy verifying Ferry's certificate), and one run of each peer client through it,
+/// made on first use and shared by the per-case tests; all stopped when the test class ends.
 /// </summary>
-public sealed class NginxFrontedServerFixture : IAsyncLifetime
+public sealed class ProxyFrontedServerFixture : IAsyncLifetime
 {
     private const int MaxMessageSize = 16 * 1024 * 1024;
     private static readonly TimeSpan s_startTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan s_runTimeout = TimeSpan.FromSeconds(120);
 
-    private readonly ConcurrentDictionary<TransportSecurity, Lazy<Task<Fronted>>> _servers = new();
-    private readonly ConcurrentDictionary<(Peer, TransportSecurity), Lazy<Task<PeerRun>>> _runs = new();
+    private readonly ConcurrentDictionary<(ProxyKind, TransportSecurity), Lazy<Task<Fronted>>> _servers = new();
+    private readonly ConcurrentDictionary<(Peer, ProxyKind, TransportSecurity), Lazy<Task<PeerRun>>> _runs = new();
 
     public TestCertificates Certificates { get; } = new();
 
-    /// <summary>Ferry's server behind nginx with <paramref name="security"/>, and a Ferry channel to nginx.</summary>
-    internal Task<Fronted> GetAsync(TransportSecurity security) =>
-        _servers.GetOrAdd(security, key => new Lazy<Task<Fronted>>(() => StartAsync(key))).Value.WaitAsync(s_startTimeout * 2);
+    /// <summary>Ferry's server behind <paramref name="kind"/> with <paramref name="security"/>, and a Ferry channel to the proxy.</summary>
+    internal Task<Fronted> GetAsync(ProxyKind kind, TransportSecurity security) =>
+        _servers.GetOrAdd((kind, security), key => new Lazy<Task<Fronted>>(() => StartAsync(key.Item1, key.Item2))).Value.WaitAsync(s_startTimeout * 2);
 
-    /// <summary>The peer client's run of every case through nginx to Ferry's server.</summary>
-    internal Task<PeerRun> GetPeerRunAsync(Peer peer, TransportSecurity security) =>
-        _runs.GetOrAdd((peer, security), key => new Lazy<Task<PeerRun>>(() => RunPeerClientAsync(key.Item1, key.Item2)))
+    /// <summary>The peer client's run of every case through the proxy to Ferry's server.</summary>
+    internal Task<PeerRun> GetPeerRunAsync(Peer peer, ProxyKind kind, TransportSecurity security) =>
+        _runs.GetOrAdd((peer, kind, security), key => new Lazy<Task<PeerRun>>(() => RunPeerClientAsync(key.Item1, key.Item2, key.Item3)))
             .Value.WaitAsync(s_runTimeout + (s_startTimeout * 2));
 
     public Task InitializeAsync() => Task.CompletedTask;
@@ -53,7 +53,7 @@ public sealed class NginxFrontedServerFixture : IAsyncLifetime
         Certificates.Dispose();
     }
 
-    private async Task<Fronted> StartAsync(TransportSecurity security)
+    private async Task<Fronted> StartAsync(ProxyKind kind, TransportSecurity security)
     {
         var tls = security == TransportSecurity.Tls;
         var server = await GrpcTestServer.StartAsync(s =>
@@ -66,18 +66,18 @@ public sealed class NginxFrontedServerFixture : IAsyncLifetime
         });
         try
         {
-            var nginx = await NginxProxy.StartAsync(new NginxSite
+            var proxy = await GrpcProxies.StartAsync(kind, new ProxySite
             {
                 UpstreamPort = server.Address.Port,
                 ListenerTls = tls ? Certificates : null,
                 UpstreamTls = tls ? Certificates : null,
             });
-            var channel = GrpcChannel.ForAddress(nginx.Address, new GrpcChannelOptions
+            var channel = GrpcChannel.ForAddress(proxy.Address, new GrpcChannelOptions
             {
                 MaxReceiveMessageSize = MaxMessageSize,
                 Tls = tls ? Certificates.ClientTls() : null,
             });
-            return new Fronted(server, nginx, channel);
+            return new Fronted(server, proxy, channel);
         }
         catch
         {
@@ -86,20 +86,20 @@ public sealed class NginxFrontedServerFixture : IAsyncLifetime
         }
     }
 
-    private async Task<PeerRun> RunPeerClientAsync(Peer peer, TransportSecurity security)
+    private async Task<PeerRun> RunPeerClientAsync(Peer peer, ProxyKind kind, TransportSecurity security)
     {
-        var fronted = await GetAsync(security);
-        await using var client = Peers.StartClient(peer, fronted.Nginx.Port, security, Certificates);
+        var fronted = await GetAsync(kind, security);
+        await using var client = Peers.StartClient(peer, fronted.Proxy.Port, security, Certificates);
         var exitCode = await client.WaitForExitAsync(s_runTimeout);
-        return new PeerRun(exitCode, PeerClientReport.Parse(client.StandardOutputLines), client.Describe() + Environment.NewLine + fronted.Nginx.Describe());
+        return new PeerRun(exitCode, PeerClientReport.Parse(client.StandardOutputLines), client.Describe() + Environment.NewLine + fronted.Proxy.Describe());
     }
 
-    internal sealed record Fronted(GrpcTestServer Server, NginxProxy Nginx, GrpcChannel Channel) : IAsyncDisposable
+    internal sealed record Fronted(GrpcTestServer Server, IGrpcProxy Proxy, GrpcChannel Channel) : IAsyncDisposable
     {
         public async ValueTask DisposeAsync()
         {
             Channel.Dispose();
-            await Nginx.DisposeAsync();
+            await Proxy.DisposeAsync();
             await Server.DisposeAsync();
         }
     }
