@@ -14,6 +14,8 @@ namespace Ferry.Gateway.Tests.Forwarding;
 /// </summary>
 public sealed class ProxyFrontedGatewayFixture : ProxyFixtureBase
 {
+    private protected override string Upstream => "the gateway";
+
     private protected override async Task<ProxyChain> StartChainAsync(ProxyKind kind, TransportSecurity security)
     {
         var backend = await GrpcTestServer.StartAsync(s => s.AddService<TestServiceImpl>().WithGrpcOptions(o => o.MaxReceiveMessageSize = MaxMessageSize));

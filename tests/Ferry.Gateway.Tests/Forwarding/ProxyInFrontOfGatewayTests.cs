@@ -1,6 +1,5 @@
 using Ferry.Grpc.Tests.Interop;
 using Ferry.Grpc.Tests.Proxies;
-using Ferry.Interop;
 
 namespace Ferry.Gateway.Tests.Forwarding;
 
@@ -15,30 +14,11 @@ public sealed class ProxyInFrontOfGatewayTests(ProxyFrontedGatewayFixture fixtur
 {
     [ProxyTheory]
     [MemberData(nameof(ProxyCases.FerryClient), MemberType = typeof(ProxyCases))]
-    public async Task Ferry_client(ProxyKind proxy, TransportSecurity security, string testCase)
-    {
-        var chain = await fixture.GetAsync(proxy, security);
-        var client = new InteropClient(chain.Channel.CreateCallInvoker());
-        var error = await Record.ExceptionAsync(() => client.RunCaseAsync(testCase).WaitAsync(TimeSpan.FromSeconds(30)));
-
-        Assert.True(error is null, $"{testCase} through {proxy} and the gateway ({security}) failed: {error}{Environment.NewLine}{chain.Proxy.Describe()}");
-    }
+    public Task Ferry_client(ProxyKind proxy, TransportSecurity security, string testCase) =>
+        fixture.AssertFerryCaseAsync(proxy, security, testCase);
 
     [ProxyPeerTheory]
     [MemberData(nameof(ProxyCases.PeerClients), MemberType = typeof(ProxyCases))]
-    public async Task Peer_client(Peer peer, ProxyKind proxy, TransportSecurity security, string testCase)
-    {
-        var run = await fixture.GetPeerRunAsync(peer, proxy, security);
-        Assert.True(run.Report.Cases.TryGetValue(testCase, out var result), $"The {peer} client did not report {testCase}.{Environment.NewLine}{run.Description}");
-        if (GatewayInteropExpectations.PeerClientSkipEvidence(peer, Implementation.Ferry, testCase) is { } evidence)
-        {
-            Assert.True(
-                result.Outcome == "SKIP" && result.Reason.Contains(evidence, StringComparison.Ordinal),
-                $"{testCase} is excluded for the {peer} client, so it must be reported as 'SKIP {testCase}: ...{evidence}...'; " +
-                $"it was '{result.Outcome} {testCase}: {result.Reason}'.");
-            return;
-        }
-
-        Assert.True(result.Outcome == "PASS", $"The {peer} client through {proxy} and the gateway ({security}) reported '{result.Outcome} {testCase}: {result.Reason}'.{Environment.NewLine}{run.Description}");
-    }
+    public async Task Peer_client(Peer peer, ProxyKind proxy, TransportSecurity security, string testCase) =>
+        (await fixture.GetPeerRunAsync(peer, proxy, security)).AssertCase(peer, testCase);
 }

@@ -57,6 +57,24 @@ internal static class PeerLimitations
     public static Limitation? Find(Peer peer, Direction direction, string testCase) =>
         All.SingleOrDefault(l => l.Peer == peer && l.Direction == direction && l.Case == testCase);
 
+    /// <summary>
+    /// For a peer client against Ferry's server: false when <paramref name="testCase"/> has no limitation; else asserts
+    /// that the client reported it as the documented SKIP and returns true.
+    /// </summary>
+    public static bool IsDocumentedSkip(Peer peer, string testCase, PeerClientReport.CaseResult result)
+    {
+        if (Find(peer, Direction.PeerClientToFerryServer, testCase) is not { } limitation)
+        {
+            return false;
+        }
+
+        Assert.True(
+            result.Outcome == "SKIP" && result.Reason.Contains(limitation.Evidence, StringComparison.Ordinal),
+            $"{testCase} is excluded for the {peer} client ({limitation.Reason}), so it must be reported as " +
+            $"'SKIP {testCase}: ...{limitation.Evidence}...'; it was '{result.Outcome} {testCase}: {result.Reason}'.");
+        return true;
+    }
+
     /// <summary>The rest of client_compressed_unary: a gzip request with expect_compressed=true is accepted.</summary>
     private static async Task CompressedUnaryAsync(CallInvoker invoker)
     {

@@ -1,5 +1,4 @@
 using Ferry.Grpc.Tests.Interop;
-using Ferry.Interop;
 
 namespace Ferry.Grpc.Tests.Proxies;
 
@@ -16,41 +15,21 @@ public sealed class FerryServerBehindProxyTests(ProxyFrontedServerFixture fixtur
 {
     [ProxyTheory]
     [MemberData(nameof(ProxyCases.FerryClient), MemberType = typeof(ProxyCases))]
-    public async Task Ferry_client(ProxyKind proxy, TransportSecurity security, string testCase)
-    {
-        var fronted = await fixture.GetAsync(proxy, security);
-        var client = new InteropClient(fronted.Channel.CreateCallInvoker());
-        var error = await Record.ExceptionAsync(() => client.RunCaseAsync(testCase).WaitAsync(TimeSpan.FromSeconds(30)));
-
-        Assert.True(error is null, $"{testCase} through {proxy} ({security}) failed: {error}{Environment.NewLine}{fronted.Proxy.Describe()}");
-    }
+    public Task Ferry_client(ProxyKind proxy, TransportSecurity security, string testCase) =>
+        fixture.AssertFerryCaseAsync(proxy, security, testCase);
 
     [ProxyPeerTheory]
     [MemberData(nameof(ProxyCases.PeerClients), MemberType = typeof(ProxyCases))]
     public async Task Peer_client(Peer peer, ProxyKind proxy, TransportSecurity security, string testCase)
     {
-        var run = await fixture.GetPeerRunAsync(peer, proxy, security);
-        Assert.True(run.Report.Cases.TryGetValue(testCase, out var result), $"The {peer} client did not report {testCase}.{Environment.NewLine}{run.Description}");
-        if (PeerLimitations.Find(peer, Direction.PeerClientToFerryServer, testCase) is { } limitation)
-        {
-            Assert.True(
-                result.Outcome == "SKIP" && result.Reason.Contains(limitation.Evidence, StringComparison.Ordinal),
-                $"{testCase} is excluded for the {peer} client ({limitation.Reason}), so it must be reported as " +
-                $"'SKIP {testCase}: ...{limitation.Evidence}...'; it was '{result.Outcome} {testCase}: {result.Reason}'.");
-            return;
-        }
-
-        if (peer == Peer.Python && proxy == ProxyKind.Haproxy && testCase == "status_code_and_message" && result.Outcome == "FAIL")
-        {
-            // Kestrel, which hosts this server, resets a stream with NO_ERROR right behind its status when the client
-            // has not ended the request yet (the bidi half of this case fails on its first message); HAProxy passes the
-            // reset on as CANCEL, which can reach grpcio before the status. grpcio's own server behind HAProxy does the
-            // same (6 runs in 10). Ferry's HTTP/2 server, which the gateway runs, waits for the client's END_STREAM
-            // first, and the gateway tests through HAProxy hold it to PASS.
-            Assert.Contains("Received RST_STREAM with error code 8", result.Reason, StringComparison.Ordinal);
-            return;
-        }
-
-        Assert.True(result.Outcome == "PASS", $"The {peer} client through {proxy} ({security}) reported '{result.Outcome} {testCase}: {result.Reason}'.{Environment.NewLine}{run.Description}");
+        // Kestrel, which hosts this server, resets a stream with NO_ERROR right behind its status when the client has
+        // not ended the request yet (the bidi half of this case fails on its first message); HAProxy passes the reset
+        // on as CANCEL, which can reach grpcio before the status. grpcio's own server behind HAProxy does the same
+        // (6 runs in 10). Ferry's HTTP/2 server, which the gateway runs, waits for the client's END_STREAM first, and
+        // the gateway tests through HAProxy hold it to PASS.
+        var knownFailure = peer == Peer.Python && proxy == ProxyKind.Haproxy && testCase == "status_code_and_message"
+            ? "Received RST_STREAM with error code 8"
+            : null;
+        (await fixture.GetPeerRunAsync(peer, proxy, security)).AssertCase(peer, testCase, knownFailure);
     }
 }

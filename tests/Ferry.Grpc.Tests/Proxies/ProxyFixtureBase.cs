@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Ferry.Grpc.Client;
 using Ferry.Grpc.Tests.Interop;
 using Ferry.Grpc.Tests.Tls;
+using Ferry.Interop;
 
 namespace Ferry.Grpc.Tests.Proxies;
 
@@ -32,6 +33,16 @@ public abstract class ProxyFixtureBase : IAsyncLifetime
         _runs.GetOrAdd((peer, kind, security), key => new Lazy<Task<ProxyPeerRun>>(() => RunPeerClientAsync(key.Item1, key.Item2, key.Item3)))
             .Value.WaitAsync(s_runTimeout + (s_startTimeout * 2));
 
+    /// <summary>Runs one interop case with Ferry's client through the chain; a failure names the proxy and shows its output.</summary>
+    internal async Task AssertFerryCaseAsync(ProxyKind kind, TransportSecurity security, string testCase)
+    {
+        var chain = await GetAsync(kind, security);
+        var client = new InteropClient(chain.Channel.CreateCallInvoker());
+        var error = await Record.ExceptionAsync(() => client.RunCaseAsync(testCase).WaitAsync(TimeSpan.FromSeconds(30)));
+
+        Assert.True(error is null, $"{testCase} through {kind} to {Upstream} ({security}) failed: {error}{Environment.NewLine}{chain.Proxy.Describe()}");
+    }
+
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
@@ -52,6 +63,9 @@ public abstract class ProxyFixtureBase : IAsyncLifetime
 
         Certificates.Dispose();
     }
+
+    /// <summary>What the proxy fronts, for assertion messages.</summary>
+    private protected abstract string Upstream { get; }
 
     /// <summary>Starts the upstream and the proxy in front of it; what was started is stopped if a later step fails.</summary>
     private protected abstract Task<ProxyChain> StartChainAsync(ProxyKind kind, TransportSecurity security);
@@ -90,7 +104,7 @@ public abstract class ProxyFixtureBase : IAsyncLifetime
         var chain = await GetAsync(kind, security);
         await using var client = Peers.StartClient(peer, chain.Proxy.Port, security, Certificates);
         var exitCode = await client.WaitForExitAsync(s_runTimeout);
-        return new ProxyPeerRun(exitCode, PeerClientReport.Parse(client.StandardOutputLines), client.Describe() + Environment.NewLine + chain.Proxy.Describe());
+        return new ProxyPeerRun(exitCode, PeerClientReport.Parse(client.StandardOutputLines), $"through {kind} to {Upstream} ({security})", client.Describe() + Environment.NewLine + chain.Proxy.Describe());
     }
 }
 
@@ -105,5 +119,28 @@ internal sealed record ProxyChain(IGrpcProxy Proxy, GrpcChannel Channel, Func<Va
     }
 }
 
-/// <summary>A peer client's run of every case: exit code, parsed report, and what to print when an assertion fails.</summary>
-internal sealed record ProxyPeerRun(int ExitCode, PeerClientReport Report, string Description);
+/// <summary>A peer client's run of every case: exit code, parsed report, its route, and what to print when an assertion fails.</summary>
+internal sealed record ProxyPeerRun(int ExitCode, PeerClientReport Report, string Route, string Description)
+{
+    /// <summary>
+    /// Asserts <paramref name="testCase"/> as against Ferry's server directly: the peer's documented SKIP where
+    /// <see cref="PeerLimitations"/> has one, else PASS, or a FAIL whose reason contains
+    /// <paramref name="knownFailureEvidence"/> when the caller knows of one.
+    /// </summary>
+    public void AssertCase(Peer peer, string testCase, string? knownFailureEvidence = null)
+    {
+        Assert.True(Report.Cases.TryGetValue(testCase, out var result), $"The {peer} client did not report {testCase}.{Environment.NewLine}{Description}");
+        if (PeerLimitations.IsDocumentedSkip(peer, testCase, result))
+        {
+            return;
+        }
+
+        if (knownFailureEvidence is not null && result.Outcome == "FAIL")
+        {
+            Assert.Contains(knownFailureEvidence, result.Reason, StringComparison.Ordinal);
+            return;
+        }
+
+        Assert.True(result.Outcome == "PASS", $"The {peer} client {Route} reported '{result.Outcome} {testCase}: {result.Reason}'.{Environment.NewLine}{Description}");
+    }
+}

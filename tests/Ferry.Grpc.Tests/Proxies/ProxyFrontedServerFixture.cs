@@ -10,6 +10,8 @@ namespace Ferry.Grpc.Tests.Proxies;
 /// </summary>
 public sealed class ProxyFrontedServerFixture : ProxyFixtureBase
 {
+    private protected override string Upstream => "Ferry's server";
+
     private protected override async Task<ProxyChain> StartChainAsync(ProxyKind kind, TransportSecurity security)
     {
         var server = await GrpcTestServer.StartAsync(s =>
