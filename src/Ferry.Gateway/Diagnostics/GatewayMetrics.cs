@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Ferry.Gateway.Runtime;
@@ -7,7 +8,8 @@ namespace Ferry.Gateway.Diagnostics;
 
 /// <summary>
 /// The gateway's instruments, on the "Ferry.Gateway" meter. Tags are strings only (cached per status code) so
-/// recording a call allocates nothing.
+/// recording a call allocates nothing. Per-route streams and bytes are running totals on the route
+/// (<see cref="RouteTraffic"/>) that observable instruments report, so a call makes two measurements, not six.
 /// </summary>
 internal sealed class GatewayMetrics
 {
@@ -17,12 +19,10 @@ internal sealed class GatewayMetrics
 
     private readonly Counter<long> _calls;
     private readonly Histogram<double> _duration;
-    private readonly UpDownCounter<long> _activeStreams;
     private readonly Counter<long> _rejections;
-    private readonly Counter<long> _requestBytes;
-    private readonly Counter<long> _responseBytes;
     private readonly Counter<long> _reloads;
     private readonly Counter<long> _resends;
+    private readonly ConcurrentDictionary<string, RouteTraffic> _routes = new(StringComparer.Ordinal);
     private Func<GatewayState>? _state;
 
     public GatewayMetrics(IMeterFactory meterFactory)
@@ -34,10 +34,10 @@ internal sealed class GatewayMetrics
             "s",
             "Call duration from request headers to the end of the response.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] });
-        _activeStreams = meter.CreateUpDownCounter<long>("ferry.gateway.active_streams", "{stream}", "Calls in flight, by route.");
+        meter.CreateObservableUpDownCounter("ferry.gateway.active_streams", () => ObserveRoutes(static r => r.ActiveStreams), "{stream}", "Calls in flight, by route.");
         _rejections = meter.CreateCounter<long>("ferry.gateway.limit.rejections", "{call}", "Calls refused by a limit, by route and limit.");
-        _requestBytes = meter.CreateCounter<long>("ferry.gateway.request.bytes", "By", "Request body bytes forwarded to backends, by route.");
-        _responseBytes = meter.CreateCounter<long>("ferry.gateway.response.bytes", "By", "Response body bytes forwarded to clients, by route.");
+        meter.CreateObservableCounter("ferry.gateway.request.bytes", () => ObserveRoutes(static r => r.RequestBytes), "By", "Request body bytes forwarded to backends, by route.");
+        meter.CreateObservableCounter("ferry.gateway.response.bytes", () => ObserveRoutes(static r => r.ResponseBytes), "By", "Response body bytes forwarded to clients, by route.");
         _resends = meter.CreateCounter<long>(
             "ferry.gateway.resends",
             "{attempt}",
@@ -50,25 +50,16 @@ internal sealed class GatewayMetrics
     /// <summary>Connects the endpoint gauges to the live state.</summary>
     public void Observe(Func<GatewayState> state) => _state = state;
 
-    public void CallStarted(string route) => _activeStreams.Add(1, new KeyValuePair<string, object?>("route", route));
+    /// <summary>The route's running totals; kept for the gateway's lifetime, so they carry across reloads.</summary>
+    public RouteTraffic TrafficOf(string route) => _routes.GetOrAdd(route, static name => new RouteTraffic(name));
 
-    public void CallEnded(string route, string cluster, string endpoint, int grpcStatus, TimeSpan duration, long requestBytes, long responseBytes)
+    public void CallEnded(string route, string cluster, string endpoint, int grpcStatus, TimeSpan duration)
     {
         var routeTag = new KeyValuePair<string, object?>("route", route);
-        _activeStreams.Add(-1, routeTag);
         var status = grpcStatus is >= 0 and < 17 ? StatusLabels[grpcStatus] : "-1";
         var tags = new TagList { routeTag, { "cluster", cluster }, { "endpoint", endpoint }, { "grpc_status", status } };
         _calls.Add(1, tags);
         _duration.Record(duration.TotalSeconds, routeTag, new KeyValuePair<string, object?>("cluster", cluster));
-        if (requestBytes > 0)
-        {
-            _requestBytes.Add(requestBytes, routeTag);
-        }
-
-        if (responseBytes > 0)
-        {
-            _responseBytes.Add(responseBytes, routeTag);
-        }
     }
 
     /// <summary>A call took more than one attempt: <paramref name="retries"/> budgeted retries and <paramref name="goAwayResends"/> sends after a GOAWAY.</summary>
@@ -91,6 +82,9 @@ internal sealed class GatewayMetrics
 
     public void Reloaded(bool succeeded) =>
         _reloads.Add(1, new KeyValuePair<string, object?>("result", succeeded ? "ok" : "failed"));
+
+    private IEnumerable<Measurement<long>> ObserveRoutes(Func<RouteTraffic, long> value) =>
+        _routes.Values.Select(r => new Measurement<long>(value(r), new KeyValuePair<string, object?>("route", r.Route)));
 
     private IEnumerable<Measurement<int>> ObserveHealth() =>
         Endpoints().Select(e => new Measurement<int>(e.IsAvailable ? 1 : 0, Tags(e)));

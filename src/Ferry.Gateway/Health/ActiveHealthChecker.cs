@@ -17,7 +17,7 @@ internal sealed class ActiveHealthChecker : IHostedService
     private readonly TimeProvider _time;
     private readonly Random _random;
     private readonly ILogger _logger;
-    private readonly object _lock = new();
+    private readonly Lock _lock = new();
     private readonly Dictionary<ClusterState, ClusterHealthProbes> _probes = new(ReferenceEqualityComparer.Instance);
     private readonly List<Task> _stopping = [];
     private bool _stopped;

@@ -96,7 +96,8 @@ internal sealed class GatewayRequestHandler(
                 return;
             }
 
-            metrics.CallStarted(route.Name);
+            var traffic = route.Traffic ??= metrics.TrafficOf(route.Name);
+            traffic.CallStarted();
             ForwardingOutcome? outcome = null;
             try
             {
@@ -106,7 +107,8 @@ internal sealed class GatewayRequestHandler(
             {
                 outcome ??= new ForwardingOutcome();
                 var duration = time.GetElapsedTime(started);
-                metrics.CallEnded(route.Name, route.Cluster.Name, outcome.Endpoint, outcome.GrpcStatus, duration, outcome.RequestBytes, outcome.ResponseBytes);
+                traffic.CallEnded(outcome.RequestBytes, outcome.ResponseBytes);
+                metrics.CallEnded(route.Name, route.Cluster.Name, outcome.Endpoint, outcome.GrpcStatus, duration);
                 if (outcome.Attempts > 1)
                 {
                     metrics.Resent(route.Cluster.Name, outcome.Attempts - 1 - outcome.Resends, outcome.Resends);

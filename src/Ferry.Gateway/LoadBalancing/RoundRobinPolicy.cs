@@ -10,7 +10,7 @@ namespace Ferry.Gateway.LoadBalancing;
 internal sealed class RoundRobinPolicy : ILoadBalancingPolicy
 {
     private readonly Dictionary<EndpointState, int> _current = new(ReferenceEqualityComparer.Instance);
-    private readonly object _lock = new();
+    private readonly Lock _lock = new();
 
     public string Name => LoadBalancingPolicyNames.RoundRobin;
 

@@ -1,4 +1,5 @@
 using Ferry.Gateway.Config;
+using Ferry.Gateway.Diagnostics;
 using Ferry.Gateway.Limits;
 using Ferry.Gateway.Forwarding;
 using Ferry.Gateway.Upstream;
@@ -37,6 +38,9 @@ internal sealed class CompiledRoute
     public ClusterState Cluster { get; }
 
     public RouteLimiter? Limiter { get; }
+
+    /// <summary>The route's traffic totals, looked up by the first call on this compiled route and kept for the rest.</summary>
+    public RouteTraffic? Traffic { get; set; }
 
     /// <summary>True when the route names this service or method itself, rather than catching everything.</summary>
     public bool IsSpecificFor(string path) =>

@@ -16,7 +16,7 @@ internal sealed class GatewayRuntime : IDisposable
     private readonly IUpstreamConnector _connector;
     private readonly TimeProvider _time;
     private readonly Random _random;
-    private readonly object _lock = new();
+    private readonly Lock _lock = new();
     private volatile GatewayState _current;
     private Dictionary<string, string> _clusterFingerprints = [];
     private Dictionary<(string Listener, string Route), (RouteLimitsConfig Limits, RouteLimiter? Limiter)> _limiters = [];

@@ -7,7 +7,7 @@ namespace Ferry.Gateway.Upstream;
 internal sealed class RetryBudget(double percent, TimeProvider time)
 {
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(10);
-    private readonly object _lock = new();
+    private readonly Lock _lock = new();
     private long _windowStart = time.GetTimestamp();
     private int _requests;
     private int _retries;

@@ -15,7 +15,7 @@ internal sealed class UpstreamConnectionPool : IAsyncDisposable
     private readonly UpstreamDialer _dialer;
     private readonly int _maxConnections;
     private readonly TimeSpan _idleTimeout;
-    private readonly object _lock = new();
+    private readonly Lock _lock = new();
     private readonly TimeProvider _time;
     private ITimer? _idleTimer;
     private readonly Action<Http2ClientConnection> _onCapacityChanged;

@@ -14,7 +14,7 @@ internal sealed class GrpcServiceRegistry
     private readonly HashSet<string> _services = new(StringComparer.Ordinal);
     private readonly HashSet<string> _methods = new(StringComparer.Ordinal);
     private readonly HashSet<IEndpointRouteBuilder> _withFallback = [];
-    private readonly object _lock = new();
+    private readonly Lock _lock = new();
 
     public void AddMethods(IEnumerable<(string Service, string FullName)> methods)
     {

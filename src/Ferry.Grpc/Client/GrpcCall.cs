@@ -34,7 +34,7 @@ internal sealed partial class GrpcCall<TRequest, TResponse> : ICallState
     // still be racing to cancel it when the call is disposed.
     private readonly CancellationTokenSource _cts = new();
     private readonly TaskCompletionSource<Metadata> _headers = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly object _lock = new();
+    private readonly Lock _lock = new();
 
     private Task<PipeReader?> _responseTask = null!;
     private HttpResponseMessage? _response;

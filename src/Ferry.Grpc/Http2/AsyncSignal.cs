@@ -9,7 +9,7 @@ namespace Ferry.Grpc.Http2;
 /// </summary>
 internal sealed class AsyncSignal : IValueTaskSource
 {
-    private readonly object _lock = new();
+    private readonly Lock _lock = new();
     private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = true };
     private bool _set;
     private bool _waiting;

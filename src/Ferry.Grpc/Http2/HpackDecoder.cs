@@ -19,6 +19,7 @@ internal sealed class HpackDecoder
 
     private readonly int _maxDynamicTableSize;
     private readonly int _maxHeaderListSize;
+    private readonly HpackLiteralCache _literals = new();
 
     /// <param name="maxDynamicTableSize">The SETTINGS_HEADER_TABLE_SIZE we advertised: the table's initial and largest size.</param>
     /// <param name="maxHeaderListSize">The largest header list, counting name + value + 32 octets per field (RFC 9113).</param>
@@ -80,9 +81,10 @@ internal sealed class HpackDecoder
             }
             else
             {
-                // 0000xxxx without indexing, 0001xxxx never indexed: the same to a decoder.
+                // 0000xxxx without indexing, 0001xxxx never indexed: the same to a decoder, except that a never-indexed
+                // value (a credential) is not kept in the literal cache either.
                 name = ReadName(headerBlock, ref position, 4);
-                value = ReadString(headerBlock, ref position, isName: false);
+                value = (first & 0x10) == 0 ? ReadRepeatableValue(headerBlock, ref position) : ReadString(headerBlock, ref position, isName: false);
             }
 
             fieldSeen = true;
@@ -161,12 +163,32 @@ internal sealed class HpackDecoder
 
     private static string ReadString(ReadOnlySpan<byte> block, ref int position, bool isName)
     {
+        var octets = ReadStringOctets(block, ref position, out var huffman);
+        return huffman ? DecodeHuffman(octets, isName) : MakeString(octets, isName);
+    }
+
+    /// <summary>A literal value sent without indexing: a repeat of a recent one is taken from the cache.</summary>
+    private string ReadRepeatableValue(ReadOnlySpan<byte> block, ref int position)
+    {
+        var octets = ReadStringOctets(block, ref position, out var huffman);
+        if (_literals.TryGet(huffman, octets, out var value))
+        {
+            return value;
+        }
+
+        value = huffman ? DecodeHuffman(octets, isName: false) : MakeString(octets, isName: false);
+        _literals.Add(huffman, octets, value);
+        return value;
+    }
+
+    private static ReadOnlySpan<byte> ReadStringOctets(ReadOnlySpan<byte> block, ref int position, out bool huffman)
+    {
         if (position == block.Length)
         {
             throw new HpackDecodingException("Header block ends before a string.");
         }
 
-        var huffman = (block[position] & 0x80) != 0;
+        huffman = (block[position] & 0x80) != 0;
         var length = ReadInteger(block, ref position, 7);
         if (length > block.Length - position)
         {
@@ -175,7 +197,7 @@ internal sealed class HpackDecoder
 
         var octets = block.Slice(position, length);
         position += length;
-        return huffman ? DecodeHuffman(octets, isName) : MakeString(octets, isName);
+        return octets;
     }
 
     private static string DecodeHuffman(ReadOnlySpan<byte> encoded, bool isName)

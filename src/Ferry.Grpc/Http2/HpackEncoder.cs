@@ -64,12 +64,14 @@ internal sealed class HpackEncoder
     /// <summary>Appends one field. The name is sent lowercased; name and value must be Latin-1 (chars up to U+00FF).</summary>
     public void Encode(string name, string value, IBufferWriter<byte> output)
     {
-        if (name.AsSpan().ContainsAnyInRange('A', 'Z'))
+        var staticIndex = HpackStaticTable.IndexOf(name, value, out var nameIndex);
+        if (nameIndex == 0 && name.AsSpan().ContainsAnyInRange('A', 'Z'))
         {
+            // A name in the table is lowercase already; only the others need the check.
             name = ToLowerAscii(name);
+            staticIndex = HpackStaticTable.IndexOf(name, value, out nameIndex);
         }
 
-        var staticIndex = HpackStaticTable.IndexOf(name, value, out var nameIndex);
         if (staticIndex != 0)
         {
             WriteIndexed(staticIndex, output);

@@ -1,5 +1,3 @@
-using System.Collections.Frozen;
-
 namespace Ferry.Grpc.Http2;
 
 /// <summary>The HPACK static table (RFC 7541 Appendix A). Indexes are 1-based as on the wire.</summary>
@@ -74,9 +72,6 @@ internal static class HpackStaticTable
         ("www-authenticate", string.Empty),
     ];
 
-    // First index of each name; entries sharing a name are adjacent, so full matches are found by scanning from it.
-    private static readonly FrozenDictionary<string, int> s_firstIndexByName = BuildNameIndex();
-
     /// <summary>The entry at wire index <paramref name="index"/> (1 to <see cref="Count"/>); always the same string instances.</summary>
     public static (string Name, string Value) Get(int index) => s_entries[index];
 
@@ -87,7 +82,8 @@ internal static class HpackStaticTable
     /// </summary>
     public static int IndexOf(string name, string value, out int nameIndex)
     {
-        if (!s_firstIndexByName.TryGetValue(name, out nameIndex))
+        nameIndex = FirstIndexOf(name);
+        if (nameIndex == 0)
         {
             return 0;
         }
@@ -104,14 +100,65 @@ internal static class HpackStaticTable
         return 0;
     }
 
-    private static FrozenDictionary<string, int> BuildNameIndex()
+    /// <summary>
+    /// The first entry with this name, or 0. Entries sharing a name are adjacent, so full matches are found by scanning
+    /// from it. A switch, which compiles to a dispatch on length and characters: this runs for every field encoded,
+    /// and a hash lookup cost several times as much.
+    /// </summary>
+    internal static int FirstIndexOf(string name) => name switch
     {
-        var firstIndex = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (var index = Count; index >= 1; index--)
-        {
-            firstIndex[s_entries[index].Name] = index;
-        }
-
-        return firstIndex.ToFrozenDictionary(StringComparer.Ordinal);
-    }
+        ":authority" => 1,
+        ":method" => 2,
+        ":path" => 4,
+        ":scheme" => 6,
+        ":status" => 8,
+        "accept-charset" => 15,
+        "accept-encoding" => 16,
+        "accept-language" => 17,
+        "accept-ranges" => 18,
+        "accept" => 19,
+        "access-control-allow-origin" => 20,
+        "age" => 21,
+        "allow" => 22,
+        "authorization" => 23,
+        "cache-control" => 24,
+        "content-disposition" => 25,
+        "content-encoding" => 26,
+        "content-language" => 27,
+        "content-length" => 28,
+        "content-location" => 29,
+        "content-range" => 30,
+        "content-type" => 31,
+        "cookie" => 32,
+        "date" => 33,
+        "etag" => 34,
+        "expect" => 35,
+        "expires" => 36,
+        "from" => 37,
+        "host" => 38,
+        "if-match" => 39,
+        "if-modified-since" => 40,
+        "if-none-match" => 41,
+        "if-range" => 42,
+        "if-unmodified-since" => 43,
+        "last-modified" => 44,
+        "link" => 45,
+        "location" => 46,
+        "max-forwards" => 47,
+        "proxy-authenticate" => 48,
+        "proxy-authorization" => 49,
+        "range" => 50,
+        "referer" => 51,
+        "refresh" => 52,
+        "retry-after" => 53,
+        "server" => 54,
+        "set-cookie" => 55,
+        "strict-transport-security" => 56,
+        "transfer-encoding" => 57,
+        "user-agent" => 58,
+        "vary" => 59,
+        "via" => 60,
+        "www-authenticate" => 61,
+        _ => 0,
+    };
 }

@@ -28,7 +28,7 @@ internal sealed partial class Http2ClientConnection : IAsyncDisposable
     // _streams.Count, for readers outside the lock.
     private int _openStreams;
     private readonly Stack<Pipe> _spareBodies = new();
-    private readonly object _sync = new();
+    private readonly Lock _sync = new();
     private readonly TaskCompletionSource _settingsReceived = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ITimer? _keepAliveTimer;
     private int _nextStreamId = 1;

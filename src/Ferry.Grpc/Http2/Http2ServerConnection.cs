@@ -29,7 +29,7 @@ internal sealed partial class Http2ServerConnection : IAsyncDisposable
     private readonly Http2ServerOptions _options;
     private readonly IHttp2StreamHandler _handler;
     private readonly TimeProvider _time;
-    private readonly object _sync = new();
+    private readonly Lock _sync = new();
     private readonly Dictionary<int, Http2ServerStream> _streams = [];
     // _streams.Count, for readers outside the lock.
     private int _openStreams;

@@ -257,6 +257,54 @@ public sealed class HpackDecoderTests
     }
 
     [Fact]
+    public void A_repeated_unindexed_literal_is_decoded_once()
+    {
+        // nghttp2 sends :path (static name 4) as a Huffman literal without indexing on every request.
+        var decoder = new HpackDecoder(4096, int.MaxValue);
+        byte[] Path(string path, bool huffman) =>
+            [0x04, .. StringField(huffman ? HuffmanEncode(System.Text.Encoding.ASCII.GetBytes(path)) : System.Text.Encoding.ASCII.GetBytes(path), huffman)];
+
+        var first = Decode(decoder, Path("/pkg.Service/Method", huffman: true));
+        var again = Decode(decoder, Path("/pkg.Service/Method", huffman: true));
+        Assert.Equal([(":path", "/pkg.Service/Method")], again);
+        Assert.Same(first[0].Value, again[0].Value);
+
+        // The same text sent plainly, and other text, decode to themselves.
+        Assert.Equal([(":path", "/pkg.Service/Method")], Decode(decoder, Path("/pkg.Service/Method", huffman: false)));
+        Assert.Equal([(":path", "/pkg.Service/Other")], Decode(decoder, Path("/pkg.Service/Other", huffman: true)));
+        AssertTable(decoder, 0);
+    }
+
+    [Fact]
+    public void Values_unique_to_each_call_do_not_evict_the_repeated_ones()
+    {
+        var decoder = new HpackDecoder(4096, int.MaxValue);
+        byte[] Block(string timeout) =>
+        [
+            0x04, .. StringField(HuffmanEncode("/a.B/C"u8), huffman: true),
+            0x00, .. StringField("grpc-timeout"u8.ToArray(), huffman: false), .. StringField(System.Text.Encoding.ASCII.GetBytes(timeout), huffman: false),
+        ];
+
+        var path = Decode(decoder, Block("1000m"))[0].Value;
+        for (var call = 0; call < 50; call++)
+        {
+            var headers = Decode(decoder, Block($"{call}u"));
+            Assert.Equal($"{call}u", headers[1].Value);
+            Assert.Same(path, headers[0].Value);
+        }
+    }
+
+    [Fact]
+    public void Never_indexed_values_are_not_kept()
+    {
+        var decoder = new HpackDecoder(4096, int.MaxValue);
+        var first = Decode(decoder, "1008 7061 7373 776f 7264 0673 6563 7265 74");
+        var again = Decode(decoder, "1008 7061 7373 776f 7264 0673 6563 7265 74");
+        Assert.Equal(first, again);
+        Assert.NotSame(first[0].Value, again[0].Value);
+    }
+
+    [Fact]
     public void Any_octet_round_trips_as_latin1()
     {
         var decoder = new HpackDecoder(4096, int.MaxValue);

@@ -22,6 +22,21 @@ public sealed class HpackEncoderTests
     }
 
     [Fact]
+    public void Every_static_name_is_found_at_its_first_entry()
+    {
+        for (var index = 1; index <= HpackStaticTable.Count; index++)
+        {
+            var name = HpackStaticTable.Get(index).Name;
+            var first = Enumerable.Range(1, index).First(i => HpackStaticTable.Get(i).Name == name);
+            Assert.Equal(first, HpackStaticTable.FirstIndexOf(name));
+        }
+
+        Assert.Equal(0, HpackStaticTable.FirstIndexOf("grpc-status"));
+        Assert.Equal(0, HpackStaticTable.FirstIndexOf(":Path"));
+        Assert.Equal(0, HpackStaticTable.FirstIndexOf(""));
+    }
+
+    [Fact]
     public void Per_call_fields_are_literals_without_indexing()
     {
         var encoder = new HpackEncoder();
