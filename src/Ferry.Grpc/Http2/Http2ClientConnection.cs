@@ -9,7 +9,7 @@ namespace Ferry.Grpc.Http2;
 /// header blocks encoded straight from the caller's headers, DATA payloads copied once into the output.
 /// <code>
 ///   callers ──(under _sync: HPACK-encode, frame, append to _pending)──► writer loop ──► one write per batch ─► transport
-///   transport ─► read loop ─► frames ─► HPACK decode / body pipes / windows / settings / ping / goaway ─► streams
+///   transport ─► read loop ─► frames ─► HPACK decode / body buffers / windows / settings / ping / goaway ─► streams
 /// </code>
 /// One lock guards the streams, the windows, the encoder and the output buffer: every holder only copies bytes or
 /// flips state, so contention stays short, and frames from many streams leave together in one syscall.
@@ -27,7 +27,7 @@ internal sealed partial class Http2ClientConnection : IAsyncDisposable
     private readonly Dictionary<int, Http2ClientStream> _streams = [];
     // _streams.Count, for readers outside the lock.
     private int _openStreams;
-    private readonly Stack<Pipe> _spareBodies = new();
+    private readonly Stack<Http2BodyBuffer> _spareBodies = new();
     private readonly Lock _sync = new();
     private readonly TaskCompletionSource _settingsReceived = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ITimer? _keepAliveTimer;
@@ -172,7 +172,7 @@ internal sealed partial class Http2ClientConnection : IAsyncDisposable
 
             var id = _nextStreamId;
             _nextStreamId += 2;
-            var body = _spareBodies.Count > 0 ? _spareBodies.Pop() : new Pipe(Http2ClientStream.BodyPipeOptions);
+            var body = _spareBodies.Count > 0 ? _spareBodies.Pop() : new Http2BodyBuffer(_sync);
             stream = new Http2ClientStream(this, body, id, _peerInitialWindow, _options.InitialStreamWindow) { LocalEnded = endStream };
             _streams.Add(id, stream);
             Volatile.Write(ref _openStreams, _streams.Count);
@@ -190,7 +190,7 @@ internal sealed partial class Http2ClientConnection : IAsyncDisposable
 
     private const int MaxStreamId = int.MaxValue - 2;
     // As many as calls in flight on a busy connection: a pool smaller than that refills in bursts and allocates anyway.
-    // An idle pipe keeps no buffers (Reset returns them), only itself.
+    // An idle body buffer keeps one 4 KiB segment.
     private const int MaxSpareBodies = 1024;
 
     /// <summary>Resets <paramref name="stream"/> unless it already ended; its pending and later reads fail with <paramref name="reason"/>.</summary>
@@ -252,23 +252,15 @@ internal sealed partial class Http2ClientConnection : IAsyncDisposable
 
     private void OnCapacityChanged() => CapacityChanged?.Invoke(this);
 
-    /// <summary>Takes back a disposed stream's body pipe for the next stream.</summary>
-    internal void ReturnBody(Pipe body)
+    /// <summary>
+    /// Takes back a disposed stream's body buffer for the next stream. Under the lock, where the read loop writes bodies:
+    /// a closed stream's body is no longer written; one somehow still open is simply not reused.
+    /// </summary>
+    internal void ReturnBody(Http2BodyBuffer body)
     {
         lock (_sync)
         {
-            // Under the lock, where the read loop writes bodies: a closed stream's body is no longer written and its
-            // writer is complete. Should it somehow not be, Reset refuses and the pipe is simply not reused.
-            try
-            {
-                body.Reset();
-            }
-            catch (InvalidOperationException)
-            {
-                return;
-            }
-
-            if (_spareBodies.Count < MaxSpareBodies)
+            if (body.CompleteReaderAndReset() && _spareBodies.Count < MaxSpareBodies)
             {
                 _spareBodies.Push(body);
             }

@@ -11,21 +11,16 @@ namespace Ferry.Grpc.Http2;
 /// credit), then reads <see cref="Trailers"/>. Disposing a stream that has not finished resets it (CANCEL).
 /// Header and body waits resume on the connection's read loop (<see cref="Http2ReadBatch"/>): what follows them
 /// must not block.
-/// The connection's read loop is the only writer of the body pipe, always under the connection's lock.
+/// The connection's read loop is the only writer of the body buffer, always under the connection's lock.
 /// </summary>
 internal sealed class Http2ClientStream : IHpackHeaderSink, IHttp2Sender, IDisposable
 {
-    // A body read that waited resumes at the end of the read batch that brought the data, on the read loop's thread.
-    internal static readonly PipeOptions BodyPipeOptions = new(
-        pauseWriterThreshold: 0, resumeWriterThreshold: 0, readerScheduler: Http2ReadBatch.Scheduler,
-        writerScheduler: PipeScheduler.Inline, useSynchronizationContext: false, minimumSegmentSize: 4096);
-
     private static readonly List<KeyValuePair<string, string>> NoFields = [];
 
     private readonly Http2ClientConnection _connection;
-    // Rented from the connection and given back on Dispose (a pipe per call was a tenth of a forwarded call's
-    // allocations); the stream itself is never reused, so a late call on a closed stream cannot reach another's body.
-    private readonly Pipe _body;
+    // Rented from the connection and given back on Dispose (a body per call was a tenth of a forwarded call's
+    // allocations). Nothing may be read after Dispose: the buffer then serves another stream.
+    private readonly Http2BodyBuffer _body;
     private int _disposed;
     // Completed with synchronous continuations, by the read loop after a batch of frames and outside any lock: the
     // caller's response handling then runs right there, with the body and trailers that came in the same read
@@ -36,7 +31,7 @@ internal sealed class Http2ClientStream : IHpackHeaderSink, IHttp2Sender, IDispo
     private bool _expectingTrailers;
     private TaskCompletionSource? _windowWaiter;
 
-    internal Http2ClientStream(Http2ClientConnection connection, Pipe body, int id, int sendWindow, int receiveWindow)
+    internal Http2ClientStream(Http2ClientConnection connection, Http2BodyBuffer body, int id, int sendWindow, int receiveWindow)
     {
         _connection = connection;
         _body = body;
@@ -75,15 +70,14 @@ internal sealed class Http2ClientStream : IHpackHeaderSink, IHttp2Sender, IDispo
 
     public Task ReadHeadersAsync() => _headersReady.Task;
 
-    public bool TryReadBody(out ReadResult result) => _body.Reader.TryRead(out result);
+    public bool TryReadBody(out ReadResult result) => _body.TryRead(out result);
 
-    public ValueTask<ReadResult> ReadBodyAsync() => _body.Reader.ReadAsync();
+    public ValueTask<ReadResult> ReadBodyAsync() => _body.ReadAsync();
 
     /// <summary>Consumes everything <paramref name="result"/> held and grants the server as much window again.</summary>
     public void AdvanceBody(ReadResult result)
     {
-        var length = result.Buffer.Length;
-        _body.Reader.AdvanceTo(result.Buffer.End);
+        var length = _body.AdvanceTo(result.Buffer.End, result.Buffer.End);
         if (length > 0)
         {
             _connection.OnBodyConsumed(this, (int)length);
@@ -119,7 +113,6 @@ internal sealed class Http2ClientStream : IHpackHeaderSink, IHttp2Sender, IDispo
             Reset(Http2ErrorCode.Cancel);
         }
 
-        _body.Reader.Complete();
         _connection.ReturnBody(_body);
     }
 
@@ -220,13 +213,12 @@ internal sealed class Http2ClientStream : IHpackHeaderSink, IHttp2Sender, IDispo
             return;
         }
 
-        Http2FramePayload.AppendData(_body.Writer, payload);
-        // Never waits: the pipe has no pause threshold; flow control bounds what it holds.
-        _ = _body.Writer.FlushAsync();
+        // Flow control bounds what the buffer holds.
+        _body.Append(payload);
     }
 
     /// <summary>The response is complete (under the connection's lock).</summary>
-    internal void CompleteBody() => _body.Writer.Complete();
+    internal void CompleteBody() => _body.CompleteWriter();
 
     /// <summary>The response headers are in: runs the caller's continuation on this thread (never under a lock).</summary>
     internal void SignalHeaders() => _headersReady.TrySetResult();
@@ -256,7 +248,7 @@ internal sealed class Http2ClientStream : IHpackHeaderSink, IHttp2Sender, IDispo
             Http2ReadBatch.Scheduler.Schedule(static s => ((HeadersFailure)s!).Signal(), new HeadersFailure(_headersReady, error));
         }
 
-        _body.Writer.Complete(error);
+        _body.CompleteWriter(error);
         WakeWindowWaiter(error);
     }
 

@@ -9,17 +9,6 @@ namespace Ferry.Grpc.Http2;
 internal static class Http2FramePayload
 {
     /// <summary>
-    /// Appends a DATA payload to a body pipe in one piece: a segment sized for it, where writing span by span would
-    /// chain small segments that every later copy then walks. Never flushes.
-    /// </summary>
-    public static void AppendData(PipeWriter body, in ReadOnlySequence<byte> payload)
-    {
-        var length = (int)payload.Length;
-        payload.CopyTo(body.GetSpan(length));
-        body.Advance(length);
-    }
-
-    /// <summary>
     /// Takes one whole frame off the front of <paramref name="buffer"/> if it is all there. The length is checked
     /// against <paramref name="maxFrameSize"/> (what this end advertised) before the payload is buffered, so a huge
     /// length costs nothing.

@@ -23,8 +23,9 @@ internal static class Http2ReadBatch
     private static List<AsyncSignal>? t_writers;
 
     /// <summary>
-    /// The reader scheduler of body pipes the read loop fills: a continuation scheduled during a batch runs at its end
-    /// on the same thread; one scheduled elsewhere (a stream failed from another thread) goes to the thread pool.
+    /// Schedules what the read loop causes (a body buffer waking its reader, a stream's failure): scheduled during a
+    /// batch, it runs at the batch's end on the same thread; scheduled elsewhere (a stream failed from another thread),
+    /// on the thread pool.
     /// </summary>
     public static PipeScheduler Scheduler { get; } = new BatchScheduler();
 

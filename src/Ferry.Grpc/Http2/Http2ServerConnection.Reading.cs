@@ -86,7 +86,6 @@ internal sealed partial class Http2ServerConnection
             }
 
             _arrived.Clear();
-            _bodiesToFlush.Clear();
         }
     }
 
@@ -228,24 +227,13 @@ internal sealed partial class Http2ServerConnection
     }
 
     /// <summary>
-    /// After a batch of frames: the bodies that received data become readable, the writer takes the answers, and the
-    /// handler gets the new requests, outside the lock. A request reset within its own batch never reaches it.
+    /// After a batch of frames: the writer takes the answers, and the handler gets the new requests, outside the lock. A request reset within its own batch never reaches it.
     /// </summary>
     private void EndBatch()
     {
         bool signal;
         lock (_sync)
         {
-            foreach (var stream in _bodiesToFlush)
-            {
-                stream.BodyFlushPending = false;
-                if (!stream.Closed && !stream.RemoteEnded)
-                {
-                    stream.FlushBody();
-                }
-            }
-
-            _bodiesToFlush.Clear();
             signal = _signalAfterBatch;
             _signalAfterBatch = false;
         }

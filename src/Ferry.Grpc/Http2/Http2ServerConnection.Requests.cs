@@ -5,7 +5,7 @@ namespace Ferry.Grpc.Http2;
 
 /// <summary>
 /// Requests as they arrive: header blocks (HEADERS plus CONTINUATION) decoded and validated into new streams or
-/// trailers, DATA into body pipes, and the receive side of flow control. Every header block is decoded whole, even
+/// trailers, DATA into body buffers, and the receive side of flow control. Every header block is decoded whole, even
 /// one that is refused or belongs to a closed stream, so that HPACK state stays in step with the client's.
 /// </summary>
 internal sealed partial class Http2ServerConnection
@@ -13,7 +13,6 @@ internal sealed partial class Http2ServerConnection
     private readonly HpackDecoder _decoder;
     private readonly Http2RequestValidator _request = new();
     private readonly PooledBufferWriter _headerBlock = new();
-    private readonly List<Http2ServerStream> _bodiesToFlush = [];
     private int _headerBlockStreamId;
     private bool _headerBlockEndStream;
     private bool _headerBlockSelfDependent;
@@ -344,11 +343,6 @@ internal sealed partial class Http2ServerConnection
                 if (!data.IsEmpty)
                 {
                     stream.DeliverData(data);
-                    if (!stream.BodyFlushPending)
-                    {
-                        stream.BodyFlushPending = true;
-                        _bodiesToFlush.Add(stream);
-                    }
                 }
 
                 if (endStream)

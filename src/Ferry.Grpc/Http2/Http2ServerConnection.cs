@@ -7,9 +7,9 @@ namespace Ferry.Grpc.Http2;
 /// <summary>
 /// The server side of one HTTP/2 connection (prior knowledge or after ALPN "h2"), built for forwarding: requests are
 /// validated and handed to an <see cref="IHttp2StreamHandler"/> with their headers as strings and their bodies as
-/// pipes; responses are encoded straight into the output. No HttpContext, no per-request task of its own.
+/// buffers; responses are encoded straight into the output. No HttpContext, no per-request task of its own.
 /// <code>
-///   transport ─► read loop ─► frames ─► HPACK decode + request checks / body pipes / windows / settings / ping / goaway
+///   transport ─► read loop ─► frames ─► HPACK decode + request checks / body buffers / windows / settings / ping / goaway
 ///                    └─ after each batch of frames: bodies flushed, writer woken, new requests to the handler (unlocked)
 ///   handlers ──(under _sync: HPACK-encode, frame, append to _pending)──► writer loop ──► one write per batch ─► transport
 /// </code>
@@ -33,7 +33,7 @@ internal sealed partial class Http2ServerConnection : IAsyncDisposable
     private readonly Dictionary<int, Http2ServerStream> _streams = [];
     // _streams.Count, for readers outside the lock.
     private int _openStreams;
-    private readonly Stack<Pipe> _spareBodies = new();
+    private readonly Stack<Http2BodyBuffer> _spareBodies = new();
     private readonly HpackEncoder _encoder = new();
     private readonly Http2HeaderWriter _headerWriter;
     private readonly TaskCompletionSource _closeFinished = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -424,11 +424,10 @@ internal sealed partial class Http2ServerConnection : IAsyncDisposable
         }
     }
 
-    /// <summary>The handler is done with <paramref name="stream"/>: whatever is still open is reset; returns its body pipe.</summary>
-    internal Pipe CompleteStream(Http2ServerStream stream)
+    /// <summary>The handler is done with <paramref name="stream"/>: whatever is still open is reset, and its body buffer goes back to the pool.</summary>
+    internal void CompleteStream(Http2ServerStream stream)
     {
         var signal = false;
-        Pipe body;
         lock (_sync)
         {
             stream.AbortCallback = null;
@@ -450,11 +449,10 @@ internal sealed partial class Http2ServerConnection : IAsyncDisposable
                     : "The handler completed the stream before its response ended."), notify: false);
             }
 
-            body = stream.TakeBodyLocked();
+            ReturnBodyLocked(stream.TakeBodyLocked());
         }
 
         AfterWrite(signal);
-        return body;
     }
 
     private void StartDrainLocked(int streamId)
@@ -523,7 +521,7 @@ internal sealed partial class Http2ServerConnection : IAsyncDisposable
 
     /// <summary>
     /// Cancels a pending read of <paramref name="stream"/>'s body. Under the lock, because a canceller on another thread
-    /// (a deadline timer) may race with the handler completing the stream and its pipe going to the next stream; the
+    /// (a deadline timer) may race with the handler completing the stream and its body buffer going to the next stream; the
     /// reader's continuation never runs here (it is held for the end of a read batch, or goes to the thread pool).
     /// </summary>
     internal void CancelPendingBodyRead(Http2ServerStream stream)
@@ -552,29 +550,18 @@ internal sealed partial class Http2ServerConnection : IAsyncDisposable
         AfterWrite(signal);
     }
 
-    private Pipe RentBodyLocked() => _spareBodies.Count > 0 ? _spareBodies.Pop() : new Pipe(Http2ServerStream.BodyPipeOptions);
+    private Http2BodyBuffer RentBodyLocked() => _spareBodies.Count > 0 ? _spareBodies.Pop() : new Http2BodyBuffer(_sync);
 
-    /// <summary>Takes back a completed stream's body pipe for the next stream.</summary>
-    internal void ReturnBody(Pipe body)
+    /// <summary>
+    /// Takes back a completed stream's body buffer for the next stream. A closed stream's body is no longer written;
+    /// one that is somehow still open, or still has a read's wake on its way, is simply not reused.
+    /// </summary>
+    private void ReturnBodyLocked(Http2BodyBuffer body)
     {
-        lock (_sync)
+        // A pool as large as the stream limit serves a busy connection without allocating; an idle buffer holds one small segment.
+        if (body.CompleteReaderAndReset() && _spareBodies.Count < _options.MaxConcurrentStreams)
         {
-            // Under the lock, where the read loop writes bodies: a closed stream's body is no longer written and its
-            // writer is complete. Should it somehow not be, Reset refuses and the pipe is simply not reused.
-            try
-            {
-                body.Reset();
-            }
-            catch (InvalidOperationException)
-            {
-                return;
-            }
-
-            // A pool as large as the stream limit serves a busy connection without allocating; an idle pipe holds no buffers.
-            if (_spareBodies.Count < _options.MaxConcurrentStreams)
-            {
-                _spareBodies.Push(body);
-            }
+            _spareBodies.Push(body);
         }
     }
 

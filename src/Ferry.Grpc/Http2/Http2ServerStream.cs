@@ -18,21 +18,16 @@ namespace Ferry.Grpc.Http2;
 /// </summary>
 internal sealed class Http2ServerStream : IHttp2Sender
 {
-    // A body read that waited resumes at the end of the read batch that brought the data, on the read loop's thread.
-    internal static readonly PipeOptions BodyPipeOptions = new(
-        pauseWriterThreshold: 0, resumeWriterThreshold: 0, readerScheduler: Http2ReadBatch.Scheduler,
-        writerScheduler: PipeScheduler.Inline, useSynchronizationContext: false, minimumSegmentSize: 4096);
-
     private static readonly List<KeyValuePair<string, string>> NoFields = [];
 
     private readonly Http2ServerConnection _connection;
-    // Rented from the connection and given back by Complete; the stream itself is never reused, and once the pipe is
+    // Rented from the connection and given back by Complete; the stream itself is never reused, and once the buffer is
     // back a late call fails here rather than reaching the next stream's body.
-    private Pipe? _body;
+    private Http2BodyBuffer? _body;
     private int _completed;
     private TaskCompletionSource? _windowWaiter;
 
-    internal Http2ServerStream(Http2ServerConnection connection, Pipe body, int id, Http2RequestValidator request, long sendWindow, int receiveWindow)
+    internal Http2ServerStream(Http2ServerConnection connection, Http2BodyBuffer body, int id, Http2RequestValidator request, long sendWindow, int receiveWindow)
     {
         _connection = connection;
         _body = body;
@@ -96,7 +91,6 @@ internal sealed class Http2ServerStream : IHttp2Sender
     internal bool LocalEnded;
     internal bool HeadersSent;
     internal bool Closed;
-    internal bool BodyFlushPending;
     // Why the stream closed early: a reset by either side or the connection's end. Data writes fail with it.
     internal Exception? Failure;
     // Set when the stream failed before its response ended; an OnAborted callback registered later runs at once.
@@ -105,15 +99,16 @@ internal sealed class Http2ServerStream : IHttp2Sender
     internal Action<object?>? AbortCallback;
     internal object? AbortState;
 
-    private Pipe Body => _body ?? throw new InvalidOperationException("The stream was completed; its body is no longer readable.");
+    private Http2BodyBuffer Body => _body ?? throw new InvalidOperationException("The stream was completed; its body is no longer readable.");
 
     /// <summary>
     /// Reads the request body without waiting. The result completes when the client ended the request; reading fails
     /// with an <see cref="IOException"/> once the client reset the stream or the connection was lost.
     /// </summary>
-    public bool TryReadBody(out ReadResult result) => Body.Reader.TryRead(out result);
+    public bool TryReadBody(out ReadResult result) => Body.TryRead(out result);
 
-    public ValueTask<ReadResult> ReadBodyAsync(CancellationToken cancellationToken = default) => Body.Reader.ReadAsync(cancellationToken);
+    /// <summary>Reads the request body, waiting for more if all of it was examined (see <see cref="AdvanceBody(in ReadResult, SequencePosition, SequencePosition)"/>).</summary>
+    public ValueTask<ReadResult> ReadBodyAsync() => Body.ReadAsync();
 
     /// <summary>
     /// Consumes the body of <paramref name="read"/> up to <paramref name="consumed"/> and grants the client as much
@@ -121,8 +116,7 @@ internal sealed class Http2ServerStream : IHttp2Sender
     /// </summary>
     public void AdvanceBody(in ReadResult read, SequencePosition consumed, SequencePosition examined)
     {
-        var length = read.Buffer.Slice(read.Buffer.Start, consumed).Length;
-        Body.Reader.AdvanceTo(consumed, examined);
+        var length = Body.AdvanceTo(consumed, examined);
         if (length > 0)
         {
             _connection.OnBodyConsumed(this, (int)length);
@@ -185,16 +179,14 @@ internal sealed class Http2ServerStream : IHttp2Sender
             return;
         }
 
-        var body = _connection.CompleteStream(this);
-        body.Reader.Complete();
-        _connection.ReturnBody(body);
+        _connection.CompleteStream(this);
     }
 
     /// <summary>
     /// Takes the body away for <see cref="Complete"/> (under the connection's lock, which a late
-    /// <see cref="CancelPendingBodyRead"/> also takes, so it never reaches the pipe once another stream has it).
+    /// <see cref="CancelPendingBodyRead"/> also takes, so it never reaches the buffer once another stream has it).
     /// </summary>
-    internal Pipe TakeBodyLocked()
+    internal Http2BodyBuffer TakeBodyLocked()
     {
         var body = _body!;
         _body = null;
@@ -202,25 +194,19 @@ internal sealed class Http2ServerStream : IHttp2Sender
     }
 
     /// <summary>Cancels a pending body read unless the stream was completed (under the connection's lock).</summary>
-    internal void CancelPendingBodyReadLocked() => _body?.Reader.CancelPendingRead();
+    internal void CancelPendingBodyReadLocked() => _body?.CancelPendingRead();
 
-    /// <summary>Appends a DATA payload to the body, made visible by <see cref="FlushBody"/> (under the connection's lock).</summary>
-    internal void DeliverData(in ReadOnlySequence<byte> payload)
-    {
-        Http2FramePayload.AppendData(_body!.Writer, payload);
-    }
-
-    /// <summary>Makes delivered data readable (under the connection's lock). Never waits: the pipe has no pause threshold.</summary>
-    internal void FlushBody() => _ = _body!.Writer.FlushAsync();
+    /// <summary>Appends a DATA payload to the body (under the connection's lock); a waiting read resumes at the end of the batch.</summary>
+    internal void DeliverData(in ReadOnlySequence<byte> payload) => _body!.Append(payload);
 
     /// <summary>The request ended (under the connection's lock).</summary>
-    internal void EndBody() => _body!.Writer.Complete();
+    internal void EndBody() => _body!.CompleteWriter();
 
     /// <summary>The stream closed early (under the connection's lock): reads fail with <paramref name="error"/> unless the body had ended.</summary>
     internal void FailBody(Exception error)
     {
         // Only open streams get here, and Complete closes its stream before taking the body away.
-        _body!.Writer.Complete(error);
+        _body!.CompleteWriter(error);
         WakeWindowWaiter();
     }
 
