@@ -10,7 +10,7 @@ namespace Ferry.Grpc.Http2;
 /// buffers; responses are encoded straight into the output. No HttpContext, no per-request task of its own.
 /// <code>
 ///   transport ─► read loop ─► frames ─► HPACK decode + request checks / body buffers / windows / settings / ping / goaway
-///                    └─ after each batch of frames: bodies flushed, writer woken, new requests to the handler (unlocked)
+///                    └─ after each batch of frames: body readers and writer woken, new requests to the handler (unlocked)
 ///   handlers ──(under _sync: HPACK-encode, frame, append to _pending)──► writer loop ──► one write per batch ─► transport
 /// </code>
 /// One lock guards the streams, the windows, the encoder and the output buffer: every holder only copies bytes or
@@ -521,8 +521,8 @@ internal sealed partial class Http2ServerConnection : IAsyncDisposable
 
     /// <summary>
     /// Cancels a pending read of <paramref name="stream"/>'s body. Under the lock, because a canceller on another thread
-    /// (a deadline timer) may race with the handler completing the stream and its body buffer going to the next stream; the
-    /// reader's continuation never runs here (it is held for the end of a read batch, or goes to the thread pool).
+    /// (a deadline timer) may race with the handler completing the stream and its body buffer going to the next stream;
+    /// the reader's continuation never runs here (it is held for the end of a read batch, or goes to the thread pool).
     /// </summary>
     internal void CancelPendingBodyRead(Http2ServerStream stream)
     {
