@@ -54,7 +54,7 @@ internal sealed class RequestPump(Http2ServerStream source, Http2ClientStream st
             {
                 var held = result.Buffer.Slice(0, Math.Min(_sent, result.Buffer.Length));
                 call.OnRequestBytes(held.Length, CountMessages(held));
-                source.AdvanceBody(result, held.End);
+                source.AdvanceBody(held.End);
             }
         }
         catch (Exception ex) when (ex is IOException or InvalidOperationException or OperationCanceledException)
@@ -104,7 +104,7 @@ internal sealed class RequestPump(Http2ServerStream source, Http2ClientStream st
 
                 if (_stopped)
                 {
-                    source.AdvanceBody(result, result.Buffer.Start);
+                    source.AdvanceBody(result.Buffer.Start);
                     return;
                 }
 
@@ -128,7 +128,7 @@ internal sealed class RequestPump(Http2ServerStream source, Http2ClientStream st
                     finally
                     {
                         _held = true;
-                        AdvanceClient(result, buffer.Start, buffer.End);
+                        AdvanceClient(buffer.Start, buffer.End);
                     }
 
                     if (end)
@@ -160,7 +160,7 @@ internal sealed class RequestPump(Http2ServerStream source, Http2ClientStream st
                 }
                 finally
                 {
-                    AdvanceClient(result, buffer.End, buffer.End);
+                    AdvanceClient(buffer.End, buffer.End);
                 }
 
                 if (end)
@@ -206,11 +206,11 @@ internal sealed class RequestPump(Http2ServerStream source, Http2ClientStream st
         }
     }
 
-    private void AdvanceClient(in ReadResult read, SequencePosition consumed, SequencePosition examined)
+    private void AdvanceClient(SequencePosition consumed, SequencePosition examined)
     {
         try
         {
-            source.AdvanceBody(read, consumed, examined);
+            source.AdvanceBody(consumed, examined);
         }
         catch (Exception) when (!_stopped)
         {

@@ -119,7 +119,7 @@ internal sealed class GatewayHealthResponder(GatewayRuntime runtime, TimeProvide
 
             if (!result.IsCompleted)
             {
-                stream.AdvanceBody(result, buffer.Start, buffer.End);
+                stream.AdvanceBody(buffer.Start, buffer.End);
                 continue;
             }
 
@@ -143,7 +143,7 @@ internal sealed class GatewayHealthResponder(GatewayRuntime runtime, TimeProvide
             }
             finally
             {
-                stream.AdvanceBody(result, result.Buffer.End);
+                stream.AdvanceBody(result.Buffer.End);
             }
         }
     }

@@ -8,7 +8,7 @@ namespace Ferry.Grpc.Http2;
 /// One request/response exchange on an <see cref="Http2ServerConnection"/>, as the handler sees it. The request's
 /// pseudo-headers and headers are validated before the handler is called (a malformed request is reset by the
 /// connection and never reaches it). The handler drains the body with <see cref="TryReadBody"/>/<see cref="ReadBodyAsync"/>
-/// and <see cref="AdvanceBody(in ReadResult, SequencePosition, SequencePosition)"/> (which returns flow-control credit to the client
+/// and <see cref="AdvanceBody(SequencePosition, SequencePosition)"/> (which returns flow-control credit to the client
 /// for what was consumed), answers with <see cref="WriteHeaders{TState}"/>, <see cref="TryWriteData"/>/
 /// <see cref="WriteDataAsync"/> and <see cref="WriteTrailers{TState}"/>, and calls <see cref="Complete"/> once.
 /// Writes are queued and leave when the connection's writer runs (<see cref="Flush"/> asks for that now; DATA and
@@ -107,14 +107,14 @@ internal sealed class Http2ServerStream : IHttp2Sender
     /// </summary>
     public bool TryReadBody(out ReadResult result) => Body.TryRead(out result);
 
-    /// <summary>Reads the request body, waiting for more if all of it was examined (see <see cref="AdvanceBody(in ReadResult, SequencePosition, SequencePosition)"/>).</summary>
+    /// <summary>Reads the request body, waiting for more if all of it was examined (see <see cref="AdvanceBody(SequencePosition, SequencePosition)"/>).</summary>
     public ValueTask<ReadResult> ReadBodyAsync() => Body.ReadAsync();
 
     /// <summary>
-    /// Consumes the body of <paramref name="read"/> up to <paramref name="consumed"/> and grants the client as much
-    /// window again (the read says where the consumed bytes start, so a read that waited needs no wrapper to note it).
+    /// Consumes the body of the last read up to <paramref name="consumed"/> and grants the client as much window again;
+    /// with <paramref name="examined"/> at the end of what was read, the next <see cref="ReadBodyAsync"/> waits for more.
     /// </summary>
-    public void AdvanceBody(in ReadResult read, SequencePosition consumed, SequencePosition examined)
+    public void AdvanceBody(SequencePosition consumed, SequencePosition examined)
     {
         var length = Body.AdvanceTo(consumed, examined);
         if (length > 0)
@@ -123,7 +123,7 @@ internal sealed class Http2ServerStream : IHttp2Sender
         }
     }
 
-    public void AdvanceBody(in ReadResult read, SequencePosition consumed) => AdvanceBody(read, consumed, consumed);
+    public void AdvanceBody(SequencePosition consumed) => AdvanceBody(consumed, consumed);
 
     /// <summary>
     /// Makes a pending <see cref="ReadBodyAsync"/> return at once (with IsCanceled). Safe from any thread at any time:

@@ -508,7 +508,7 @@ public sealed class Http2ServerLifecycleTests
             var reading = stream.ReadBodyAsync().AsTask();
             stream.CancelPendingBodyRead();
             var result = await reading.WaitAsync(Timeout);
-            stream.AdvanceBody(result, result.Buffer.Start);
+            stream.AdvanceBody(result.Buffer.Start);
             outcome.SetResult(result.IsCanceled);
             stream.WriteHeaders(200, 0, static (_, _) => { }, endStream: true);
         });
@@ -554,7 +554,7 @@ public sealed class Http2ServerLifecycleTests
 
             var result = await reading.WaitAsync(Timeout);
             secondRead.SetResult((result.IsCanceled, result.Buffer.Length));
-            stream.AdvanceBody(result, result.Buffer.End);
+            stream.AdvanceBody(result.Buffer.End);
             stream.WriteHeaders(200, 0, static (headers, _) => headers.AddOctets("grpc-status", "0"), endStream: true);
         });
         await using var host = new Http2ServerTestHost(handler);

@@ -76,7 +76,7 @@ internal sealed class TestStreamHandler(Func<Http2ServerStream, Task> handle) : 
                 await stream.WriteDataAsync(buffer, endStream: false).AsTask().WaitAsync(Http2ServerTestHost.Timeout);
             }
 
-            stream.AdvanceBody(result, buffer.End);
+            stream.AdvanceBody(buffer.End);
             if (result.IsCompleted)
             {
                 return;
@@ -96,7 +96,7 @@ internal sealed class TestStreamHandler(Func<Http2ServerStream, Task> handle) : 
                 body.Write(segment.Span);
             }
 
-            stream.AdvanceBody(result, result.Buffer.End);
+            stream.AdvanceBody(result.Buffer.End);
             if (result.IsCompleted)
             {
                 return body.ToArray();
