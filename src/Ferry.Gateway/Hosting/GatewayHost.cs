@@ -11,6 +11,7 @@ using Ferry.Grpc.AspNetCore.Hosting;
 using Ferry.Grpc.Http2;
 using Ferry.Grpc.Security;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -95,6 +96,8 @@ public sealed class GatewayHost : IAsyncDisposable
         // state before it awaits), so socket reads run them on the completing thread and their writes reach the
         // socket on the writing thread: two thread-pool hops fewer per exchange.
         builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = true);
+        // The socket transport takes its pools from this factory: receives then take up to a large block.
+        builder.Services.AddSingleton<IMemoryPoolFactory<byte>>(new ReceiveBlockPool.Factory(options.ReceiveBlockSize, options.ReceiveBlockBudget));
 
         var app = builder.Build();
         var host = new GatewayHost(app, listenOptions);

@@ -29,6 +29,18 @@ public sealed record GatewayHostOptions
     /// </summary>
     public int Http2MaxStreamWindow { get; init; } = 8 * 1024 * 1024;
 
+    /// <summary>
+    /// The most one receive from a client takes (the block size of the listeners' receive memory). Default 64 KiB;
+    /// 4 KiB to 1 MiB.
+    /// </summary>
+    public int ReceiveBlockSize { get; init; } = 64 * 1024;
+
+    /// <summary>
+    /// How much receive memory may be lent in blocks of <see cref="ReceiveBlockSize"/> at once; past it, receives use
+    /// 4 KiB blocks, so clients that send part of a frame and stall pin no more than that each. Default 32 MiB.
+    /// </summary>
+    public long ReceiveBlockBudget { get; init; } = 32 * 1024 * 1024;
+
     /// <summary>How long stopping waits for calls in flight after GOAWAY went out. Default 10 s.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -47,6 +59,16 @@ public sealed record GatewayHostOptions
         if (Http2ConnectionWindow < Http2StreamWindow)
         {
             throw new ArgumentException($"{nameof(GatewayHostOptions)}.{nameof(Http2ConnectionWindow)} must be at least {nameof(Http2StreamWindow)}.");
+        }
+
+        if (ReceiveBlockSize is < 4096 or > 1024 * 1024)
+        {
+            throw new ArgumentException($"{nameof(GatewayHostOptions)}.{nameof(ReceiveBlockSize)} must be between 4 KiB and 1 MiB.");
+        }
+
+        if (ReceiveBlockBudget < ReceiveBlockSize)
+        {
+            throw new ArgumentException($"{nameof(GatewayHostOptions)}.{nameof(ReceiveBlockBudget)} must be at least {nameof(ReceiveBlockSize)}.");
         }
 
         if (ShutdownTimeout < TimeSpan.Zero)
