@@ -26,6 +26,7 @@ internal static class GatewayCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             InlineSocketCompletions.Prefer();
+            ThreadPoolSpinning.Disable();
             var config = new GatewayConfig
             {
                 Source = "Ferry.Bench",

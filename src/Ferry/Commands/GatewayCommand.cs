@@ -31,6 +31,7 @@ internal static class GatewayCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             InlineSocketCompletions.Prefer();
+            ThreadPoolSpinning.Disable();
             if (parse.GetValue(config) is { } file)
             {
                 return await RunFromFileAsync(file, parse.GetValue(check), cancellationToken);
