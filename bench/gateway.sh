@@ -5,7 +5,7 @@
 # $SERVER_CPU. Each proxy is started fresh for each measurement (so its peak RSS is its own) and checked by a real
 # gRPC client (ferry interop-client) before and after the load.
 #
-#   bench/gateway.sh            full: 3 rounds, 10 s unary, 5 s one-stream latency, 2 x 256 MiB stream, 2 x 64 MiB echo
+#   bench/gateway.sh            full: 5 rounds, 10 s unary, 5 s one-stream latency, 5 x 256 MiB stream, 5 x 64 MiB echo
 #   QUICK=1 bench/gateway.sh    about a minute: 1 round, short runs, one bulk transfer each
 #   CONFIGS="direct ferry" ...  a subset
 #   FERRY_AOT=0 ...             the JIT-compiled gateway instead of the native one (the default, as in production)
@@ -32,7 +32,7 @@ if [ "$QUICK" = 1 ]; then
   ROUNDS="${ROUNDS:-1}" DURATION="${DURATION:-3}" WARMUP="${WARMUP:-1}" LATENCY_DURATION="${LATENCY_DURATION:-2}" REPEAT="${REPEAT:-1}"
   BACKEND_WARMUP="${BACKEND_WARMUP:-3}" FERRY_WARMUP="${FERRY_WARMUP:-5}"
 else
-  ROUNDS="${ROUNDS:-3}" DURATION="${DURATION:-10}" WARMUP="${WARMUP:-3}" LATENCY_DURATION="${LATENCY_DURATION:-5}" REPEAT="${REPEAT:-2}"
+  ROUNDS="${ROUNDS:-5}" DURATION="${DURATION:-10}" WARMUP="${WARMUP:-3}" LATENCY_DURATION="${LATENCY_DURATION:-5}" REPEAT="${REPEAT:-5}"
   BACKEND_WARMUP="${BACKEND_WARMUP:-45}" FERRY_WARMUP="${FERRY_WARMUP:-$([ "$FERRY_AOT" = 1 ] && echo 10 || echo 60)}"
 fi
 read -r -a CONFIG_LIST <<<"${CONFIGS:-direct ferry nginx haproxy}"

@@ -244,7 +244,10 @@ def main():
     command = open(os.path.join(args.results, "command.txt"), encoding="utf-8").read().strip() \
         if os.path.exists(os.path.join(args.results, "command.txt")) else "bench/run.sh"
     configs = [c for c in ["direct", "ferry", "nginx", "haproxy"] if any(k[0] == "gateway" and k[1] == c for k in data)]
-    rounds = max([r for (s, m), rows in by_round.items() for (r, c) in rows] or [0])
+    section_rounds = {}
+    for (section, _), rows in by_round.items():
+        section_rounds[section] = max([section_rounds.get(section, 0)] + [r for (r, _) in rows])
+    rounds = ", ".join(f"{section} {count}" for section, count in sorted(section_rounds.items())) or "0"
 
     previous = open(args.doc, encoding="utf-8").read() if os.path.exists(args.doc) else ""
     analysis = ""
@@ -408,7 +411,7 @@ def main():
     out.append("## Reproducing")
     out.append("")
     out.append("```sh")
-    out.append("bench/run.sh                # full: waits for load < 0.7, core + gateway + profiles, ~15 min, rewrites this file")
+    out.append("bench/run.sh                # full: waits for load < 0.7, core + gateway + profiles, ~20 min, rewrites this file")
     out.append("QUICK=1 bench/run.sh        # about two minutes, 1 round, for development (marks the document as quick)")
     out.append("bench/core.sh; bench/gateway.sh; bench/profile.sh   # one part; results in bench/results/<time>/")
     out.append("bench/report.py bench/results/<time>                 # the document from a results directory")

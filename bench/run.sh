@@ -2,7 +2,7 @@
 # The whole benchmark: core (bench/core.sh), gateway (bench/gateway.sh) and profiles (bench/profile.sh) into one
 # results directory, then docs/benchmarks.md and docs/benchmarks.png from it (bench/report.py).
 #
-#   bench/run.sh            full (~15 min): first waits up to 10 min for the 1-minute load average to drop below 0.7
+#   bench/run.sh            full (~20 min): first waits up to 10 min for the 1-minute load average to drop below 0.7
 #   QUICK=1 bench/run.sh    about two minutes, one round, for development
 #   PROFILE=0 bench/run.sh  without the perf profiles
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
