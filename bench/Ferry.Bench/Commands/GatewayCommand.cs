@@ -25,8 +25,7 @@ internal static class GatewayCommand
         var command = new Command("gateway", "Run the Ferry gateway in front of one backend for benchmarking.") { listen, backend, admin, accessLog, allocations };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            InlineSocketCompletions.Prefer();
-            ThreadPoolSpinning.Disable();
+            GatewayRuntimeDefaults.Apply();
             var config = new GatewayConfig
             {
                 Source = "Ferry.Bench",

@@ -8,5 +8,5 @@ internal static class ProcessInfo
     public static string Describe() =>
         $"pid={Environment.ProcessId} gc={(GCSettings.IsServerGC ? "server" : "workstation")} " +
         $"latency_mode={GCSettings.LatencyMode} cpus={Environment.ProcessorCount} " +
-        $"inline_socket_completions={Environment.GetEnvironmentVariable(Ferry.Cli.Runtime.InlineSocketCompletions.Variable) == "1"}";
+        $"inline_socket_completions={Environment.GetEnvironmentVariable(Ferry.Cli.Runtime.GatewayRuntimeDefaults.InlineSocketCompletions) == "1"}";
 }

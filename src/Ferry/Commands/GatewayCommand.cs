@@ -30,8 +30,7 @@ internal static class GatewayCommand
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            InlineSocketCompletions.Prefer();
-            ThreadPoolSpinning.Disable();
+            GatewayRuntimeDefaults.Apply();
             if (parse.GetValue(config) is { } file)
             {
                 return await RunFromFileAsync(file, parse.GetValue(check), cancellationToken);
