@@ -68,14 +68,20 @@ internal sealed class ReceiveBlockPool : MemoryPool<byte>
         }
     }
 
+    // Shared by the transport's queues, each of which disposes what it was given: the blocks are left to the GC.
     protected override void Dispose(bool disposing)
     {
     }
 
-    /// <summary>Kestrel's socket transport takes its pools from this factory (one per I/O queue).</summary>
+    /// <summary>
+    /// Kestrel's socket transport asks this factory for a pool per I/O queue; all get the same one, so the budget
+    /// bounds the listeners together, not each queue (one per core, up to 16).
+    /// </summary>
     public sealed class Factory(int blockSize, long budget) : IMemoryPoolFactory<byte>
     {
-        public MemoryPool<byte> Create(MemoryPoolOptions? options = null) => new ReceiveBlockPool(blockSize, budget);
+        private readonly ReceiveBlockPool _pool = new(blockSize, budget);
+
+        public MemoryPool<byte> Create(MemoryPoolOptions? options = null) => _pool;
     }
 
     private sealed class Block : IMemoryOwner<byte>

@@ -52,4 +52,20 @@ public sealed class ReceiveBlockPoolTests
         Assert.True(first.Memory.Span == memory.Span);
         Assert.False(second.Memory.Span == memory.Span);
     }
+
+    [Fact]
+    public void Every_pool_the_factory_makes_draws_on_one_budget()
+    {
+        var factory = new ReceiveBlockPool.Factory(Block, budget: 2 * Block);
+        var queue1 = factory.Create();
+        var queue2 = factory.Create();
+
+        using var first = queue1.Rent(4096);
+        using var second = queue2.Rent(4096);
+        using var third = queue1.Rent(4096);
+
+        Assert.Equal(Block, first.Memory.Length);
+        Assert.Equal(Block, second.Memory.Length);
+        Assert.Equal(4096, third.Memory.Length);
+    }
 }
