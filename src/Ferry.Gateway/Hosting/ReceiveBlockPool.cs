@@ -43,10 +43,10 @@ internal sealed class ReceiveBlockPool : MemoryPool<byte>
             if (minBufferSize > SmallBlockSize || _largeLent < _largeLimit)
             {
                 _largeLent++;
-                return _large.TryPop(out var large) ? large.Lend() : new Block(this, _largeSize);
+                return _large.TryPop(out var large) ? large.Lend() : new Block(this, _largeSize, isLarge: true);
             }
 
-            return _small.TryPop(out var small) ? small.Lend() : new Block(this, SmallBlockSize);
+            return _small.TryPop(out var small) ? small.Lend() : new Block(this, SmallBlockSize, isLarge: false);
         }
     }
 
@@ -54,14 +54,13 @@ internal sealed class ReceiveBlockPool : MemoryPool<byte>
     {
         lock (_sync)
         {
-            var large = block.Size == _largeSize;
-            if (large)
+            if (block.IsLarge)
             {
                 _largeLent--;
             }
 
-            var spares = large ? _large : _small;
-            if (spares.Count < (large ? _retainLarge : _retainSmall))
+            var spares = block.IsLarge ? _large : _small;
+            if (spares.Count < (block.IsLarge ? _retainLarge : _retainSmall))
             {
                 spares.Push(block);
             }
@@ -89,9 +88,10 @@ internal sealed class ReceiveBlockPool : MemoryPool<byte>
         private readonly ReceiveBlockPool _pool;
         private bool _lent;
 
-        public Block(ReceiveBlockPool pool, int size)
+        public Block(ReceiveBlockPool pool, int size, bool isLarge)
         {
             _pool = pool;
+            IsLarge = isLarge;
             // Pinned once, as Kestrel's blocks are: socket operations then need no pinning of their own.
             Memory = GC.AllocateUninitializedArray<byte>(size, pinned: true);
             _lent = true;
@@ -99,7 +99,8 @@ internal sealed class ReceiveBlockPool : MemoryPool<byte>
 
         public Memory<byte> Memory { get; }
 
-        public int Size => Memory.Length;
+        // Counted against the budget; not derived from the size, which is the small blocks' too at a 4 KiB setting.
+        public bool IsLarge { get; }
 
         public Block Lend()
         {
